@@ -1,0 +1,185 @@
+//! Whole-site jobs: `check`, `export` and `build` (both languages through `mdbook-driver`, then
+//! `codes.json` and the 404 router, built in a temporary folder that replaces the output only on
+//! success, so a failure never leaves a half-written or empty site).
+
+use closecodes::book::{self, CloseCodes};
+use closecodes::registry::{self, Key, Lang, Registry};
+use mdbook_driver::MDBook;
+use std::io::Write;
+use std::path::Path;
+
+/// A failure, printed once by `main`.
+pub type Error = Box<dyn std::error::Error>;
+
+/// `closecodes check PATH`.
+pub fn check(path: &Path) -> Result<(), Error> {
+    let reg = registry::load(path)?;
+    let codes = reg
+        .entries()
+        .iter()
+        .filter(|e| matches!(e.key, Key::Code(_)))
+        .count();
+    eprintln!(
+        "ok: {} entries ({codes} codes, {} ranges) in {}",
+        reg.entries().len(),
+        reg.entries().len() - codes,
+        path.display()
+    );
+    Ok(())
+}
+
+/// `closecodes export --json`.
+pub fn export(data: &Path) -> Result<(), Error> {
+    let reg = registry::load(data)?;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(closecodes::json::to_json(&reg).as_bytes()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+/// `closecodes build --root ROOT --out OUT`.
+pub fn build(root: &Path, out: &Path) -> Result<(), Error> {
+    let started = std::time::Instant::now();
+    // Validate first: nothing is written when the data is wrong.
+    let probe =
+        MDBook::load(root).map_err(|e| format!("{}: {e:#}", root.join("book.toml").display()))?;
+    let cfg: book::Config = probe
+        .config
+        .get(&format!("preprocessor.{}", book::NAME))
+        .map_err(|e| format!("book.toml: {e:#}"))?
+        .unwrap_or_default();
+    let reg = book::load_for_book(root, &cfg.data).map_err(|e| format!("{e:#}"))?;
+
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => std::path::PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent)?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".closecodes-build-")
+        .tempdir_in(&parent)?;
+    // English at the root first: building into a folder empties it, so `zh/` comes second.
+    for lang in Lang::ALL {
+        let dest = match lang {
+            Lang::En => tmp.path().to_owned(),
+            Lang::Zh => tmp.path().join("zh"),
+        };
+        let mut md = MDBook::load(root).map_err(|e| format!("{e:#}"))?;
+        md.config.book.language = Some(lang.code().to_owned());
+        md.config.build.build_dir = dest;
+        md.with_preprocessor(CloseCodes);
+        md.build()
+            .map_err(|e| format!("building the {} site: {e:#}", lang.code()))?;
+    }
+    std::fs::write(
+        tmp.path().join("codes.json"),
+        closecodes::json::to_json(&reg),
+    )?;
+    let router = not_found_page(&reg);
+    std::fs::write(tmp.path().join("404.html"), &router)?;
+    std::fs::write(tmp.path().join("zh").join("404.html"), &router)?;
+
+    replace_dir(tmp, out)?;
+    eprintln!(
+        "built {} (en + zh, {} entries) in {:.2} s",
+        out.display(),
+        reg.entries().len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Move the finished build into place: the old output is moved aside, then removed.
+fn replace_dir(tmp: tempfile::TempDir, out: &Path) -> Result<(), Error> {
+    let built = tmp.keep();
+    if out.exists() {
+        let parent = built.parent().unwrap_or(Path::new("."));
+        let old = tempfile::Builder::new()
+            .prefix(".closecodes-old-")
+            .tempdir_in(parent)?
+            .keep();
+        std::fs::remove_dir(&old)?;
+        std::fs::rename(out, &old)?;
+        if let Err(e) = std::fs::rename(&built, out) {
+            let _ = std::fs::rename(&old, out);
+            return Err(e.into());
+        }
+        std::fs::remove_dir_all(&old)?;
+    } else {
+        std::fs::rename(&built, out)?;
+    }
+    Ok(())
+}
+
+/// The site's 404 page: it sends `/codes/4123.html` to the range article anchored at `#4123`
+/// (and `/zh/…` likewise), `/codes/1006` and `/1006` to `/codes/1006.html`, and otherwise
+/// links the reference table. It acts only on paths that match the code pattern.
+pub fn not_found_page(reg: &Registry) -> String {
+    let codes: Vec<u16> = reg
+        .entries()
+        .iter()
+        .filter_map(|e| match e.key {
+            Key::Code(c) => Some(c),
+            Key::Range(..) => None,
+        })
+        .collect();
+    let ranges: Vec<[u16; 2]> = reg
+        .entries()
+        .iter()
+        .filter_map(|e| match e.key {
+            Key::Range(lo, hi) => Some([lo, hi]),
+            Key::Code(_) => None,
+        })
+        .collect();
+    let data = serde_json::json!({ "codes": codes, "ranges": ranges });
+    NOT_FOUND_TEMPLATE.replace("__DATA__", &data.to_string())
+}
+
+const NOT_FOUND_TEMPLATE: &str = r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>Not found · Close Codes</title>
+<style>body{font-family:system-ui,sans-serif;max-width:40em;margin:4em auto;padding:0 1em;line-height:1.5}</style>
+</head>
+<body>
+<h1>Not found · 页面不存在</h1>
+<p id="cc-msg">This page does not exist. · 该页面不存在。</p>
+<p><a id="cc-ref" href="/codes/index.html">Close code reference</a> · <a id="cc-ref-zh" href="/zh/codes/index.html">关闭码速查表</a></p>
+<script id="cc-data" type="application/json">__DATA__</script>
+<script>
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("cc-data").textContent);
+  var path = location.pathname;
+  // Only paths that are a close code are acted on: no open redirect.
+  var m = /^(.*?)(\/zh)?\/(?:codes\/)?([0-9]{1,4})(?:\.html)?\/?$/.exec(path);
+  var prefix = m ? m[1] : (/^(.*?)(\/zh)?\/[^\/]*$/.exec(path) || ["", ""])[1];
+  var zh = m ? !!m[2] : /(^|\/)zh\//.test(path);
+  var base = prefix + (zh ? "/zh" : "");
+  document.getElementById("cc-ref").href = prefix + "/codes/index.html";
+  document.getElementById("cc-ref-zh").href = prefix + "/zh/codes/index.html";
+  if (!m) return;
+  var code = parseInt(m[3], 10);
+  if (data.codes.indexOf(code) >= 0) {
+    location.replace(base + "/codes/" + code + ".html");
+    return;
+  }
+  for (var i = 0; i < data.ranges.length; i++) {
+    var r = data.ranges[i];
+    if (code >= r[0] && code <= r[1]) {
+      location.replace(base + "/codes/" + r[0] + "-" + r[1] + ".html#" + code);
+      return;
+    }
+  }
+  document.getElementById("cc-msg").textContent = zh
+    ? code + " 不是 WebSocket 关闭码：关闭码的取值范围是 0–4999。"
+    : code + " is not a WebSocket close code: close codes are 0–4999.";
+})();
+</script>
+</body>
+</html>
+"#;

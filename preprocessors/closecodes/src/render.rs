@@ -1,0 +1,485 @@
+//! Rendering: the registry becomes Markdown pages through tera templates, in one language.
+//!
+//! The templates (`templates/*.md.tera`) and UI strings (`templates/strings.yaml`) are compiled
+//! in; a site owner may override any template by putting a file of the same name in the book's
+//! `theme/closecodes/` folder. This module builds a language-specific view of each entry (labels
+//! translated, table cells escaped, links relative to the page) and hands it to the template; it
+//! reads no YAML of the data and writes no files.
+
+use crate::registry::{Entry, Key, Lang, Registry, Runtime};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Built-in templates: (name, text).
+const BUILTIN: [(&str, &str); 3] = [
+    (
+        "article.md.tera",
+        include_str!("../templates/article.md.tera"),
+    ),
+    (
+        "reference.md.tera",
+        include_str!("../templates/reference.md.tera"),
+    ),
+    ("card.md.tera", include_str!("../templates/card.md.tera")),
+];
+
+const STRINGS: &str = include_str!("../templates/strings.yaml");
+
+/// A rendering failure.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// A template did not parse or failed to render.
+    #[error("template `{name}`: {message}")]
+    Template {
+        /// The template's name.
+        name: String,
+        /// Tera's message.
+        message: String,
+    },
+    /// An override template could not be read.
+    #[error("cannot read template override {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A UI string lacks a translation.
+    #[error("UI string `{key}` has no `{lang}` text")]
+    MissingString {
+        /// The string's key.
+        key: String,
+        /// The language.
+        lang: &'static str,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Pair {
+    en: String,
+    zh: String,
+}
+
+/// Renders pages of one registry in either language.
+pub struct Renderer {
+    tera: tera::Tera,
+    strings: BTreeMap<String, Pair>,
+}
+
+impl Renderer {
+    /// The built-in templates, with any same-named file in `overrides` (e.g. `theme/closecodes`)
+    /// taking their place.
+    pub fn new(overrides: Option<&Path>) -> Result<Renderer, RenderError> {
+        let mut tera = tera::Tera::new();
+        // Output is Markdown: escaping is done per field where HTML is emitted.
+        tera.autoescape_on(Vec::<&str>::new());
+        for (name, builtin) in BUILTIN {
+            let text = match overrides.map(|d| d.join(name)).filter(|p| p.is_file()) {
+                Some(path) => std::fs::read_to_string(&path).map_err(|source| RenderError::Io {
+                    path: path.display().to_string(),
+                    source,
+                })?,
+                None => builtin.to_owned(),
+            };
+            tera.add_raw_template(name, &text)
+                .map_err(|e| template_error(name, &e))?;
+        }
+        let strings: BTreeMap<String, Pair> =
+            serde_saphyr::from_str(STRINGS).map_err(|e| RenderError::Template {
+                name: "strings.yaml".into(),
+                message: e.to_string(),
+            })?;
+        for (key, pair) in &strings {
+            for (lang, text) in [("en", &pair.en), ("zh", &pair.zh)] {
+                if text.trim().is_empty() {
+                    return Err(RenderError::MissingString {
+                        key: key.clone(),
+                        lang,
+                    });
+                }
+            }
+        }
+        Ok(Renderer { tera, strings })
+    }
+
+    /// A UI string in `lang`. Unknown keys render as the key itself (a unit test checks that
+    /// every key the templates use exists).
+    pub fn string(&self, lang: Lang, key: &str) -> String {
+        match self.strings.get(key) {
+            Some(p) => match lang {
+                Lang::En => p.en.clone(),
+                Lang::Zh => p.zh.clone(),
+            },
+            None => key.to_owned(),
+        }
+    }
+
+    fn strings_for(&self, lang: Lang) -> BTreeMap<&str, &str> {
+        self.strings
+            .iter()
+            .map(|(k, p)| {
+                (
+                    k.as_str(),
+                    match lang {
+                        Lang::En => p.en.as_str(),
+                        Lang::Zh => p.zh.as_str(),
+                    },
+                )
+            })
+            .collect()
+    }
+
+    fn render(&self, name: &str, ctx: &tera::Context) -> Result<String, RenderError> {
+        self.tera
+            .render(name, ctx)
+            .map_err(|e| template_error(name, &e))
+    }
+
+    /// The reference table page (`codes/index.md`): one row per entry, each with an anchor.
+    pub fn reference(&self, reg: &Registry, lang: Lang) -> Result<String, RenderError> {
+        #[derive(Serialize)]
+        struct Row {
+            slug: String,
+            label: String,
+            kind: &'static str,
+            status_key: &'static str,
+            href: String,
+            name: String,
+            title: String,
+            summary_html: String,
+            wire: String,
+            script: String,
+        }
+        let yes_no = |b: bool| self.string(lang, if b { "yes" } else { "no" });
+        let rows: Vec<Row> = reg
+            .entries()
+            .iter()
+            .map(|e| Row {
+                slug: e.key.slug(),
+                label: e.key.label(),
+                kind: if matches!(e.key, Key::Code(_)) {
+                    "code"
+                } else {
+                    "range"
+                },
+                status_key: e.status.key(),
+                href: format!("{}.html", e.key.slug()),
+                name: e.name.clone(),
+                title: e.text(lang).title.clone(),
+                summary_html: inline_html(&e.text(lang).summary),
+                wire: yes_no(e.wire),
+                script: yes_no(e.script),
+            })
+            .collect();
+        let mut ctx = tera::Context::new();
+        ctx.insert("t", &self.strings_for(lang));
+        ctx.insert("rows", &rows);
+        ctx.insert("lang", lang.code());
+        self.render("reference.md.tera", &ctx)
+    }
+
+    /// The article page for one entry (`codes/1006.md`, `codes/4000-4999.md`).
+    pub fn article(&self, reg: &Registry, e: &Entry, lang: Lang) -> Result<String, RenderError> {
+        let mut ctx = tera::Context::new();
+        ctx.insert("t", &self.strings_for(lang));
+        ctx.insert("e", &self.view(reg, e, lang, ""));
+        ctx.insert("lang", lang.code());
+        self.render("article.md.tera", &ctx)
+    }
+
+    /// A code card to embed in a hand-written chapter; `to_codes` is the relative path from
+    /// that chapter to the `codes/` folder (e.g. `../codes/`).
+    pub fn card(
+        &self,
+        reg: &Registry,
+        e: &Entry,
+        lang: Lang,
+        to_codes: &str,
+    ) -> Result<String, RenderError> {
+        let mut ctx = tera::Context::new();
+        ctx.insert("t", &self.strings_for(lang));
+        ctx.insert("e", &self.view(reg, e, lang, to_codes));
+        ctx.insert("lang", lang.code());
+        self.render("card.md.tera", &ctx)
+    }
+
+    fn view(&self, reg: &Registry, e: &Entry, lang: Lang, to_codes: &str) -> EntryView {
+        let s = |k: &str| self.string(lang, k);
+        let text = e.text(lang);
+        let is_range = matches!(e.key, Key::Range(..));
+        let wire = s(match (e.wire, is_range) {
+            (true, false) => "wire_yes",
+            (false, false) => "wire_no",
+            (true, true) => "wire_yes_range",
+            (false, true) => "wire_no_range",
+        });
+        let script = s(if e.script { "script_yes" } else { "script_no" });
+        let link = |k: Key| {
+            let t = reg.get(k).map(|x| x.text(lang));
+            LinkView {
+                label: k.label(),
+                title: cell(t.map_or("", |t| &t.title)),
+                summary: t.map_or(String::new(), |t| t.summary.clone()),
+                href: format!("{to_codes}{}.html", k.slug()),
+            }
+        };
+        let inside = if is_range {
+            reg.entries()
+                .iter()
+                .filter(|x| matches!(x.key, Key::Code(c) if e.key.contains(c)))
+                .map(|x| link(x.key))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let senders = e
+            .senders
+            .iter()
+            .map(|x| s(&format!("sender_{}", x.key())))
+            .collect::<Vec<_>>()
+            .join(if lang == Lang::Zh { "、" } else { ", " });
+        EntryView {
+            slug: e.key.slug(),
+            label: e.key.label(),
+            href: format!("{to_codes}{}.html", e.key.slug()),
+            name: cell(&e.name),
+            status: s(&format!("status_{}", e.status.key())),
+            registration: e
+                .registration
+                .map(|r| s(&format!("registration_{}", r.key()))),
+            wire_html: inline_html(&wire),
+            script_html: inline_html(&script),
+            wire,
+            script,
+            senders,
+            title: text.title.clone(),
+            summary: text.summary.clone(),
+            summary_html: inline_html(&text.summary),
+            explanation: text.explanation.clone(),
+            causes: text.causes.clone(),
+            diagnosis: text.diagnosis.clone(),
+            client: text.client.clone(),
+            server: text.server.clone(),
+            constants: Runtime::ALL
+                .iter()
+                .filter_map(|rt| e.constants.get(rt).map(|c| (rt, c)))
+                .map(|(rt, c)| ConstantView {
+                    runtime: rt.label(),
+                    name: c.name.as_deref().map(cell),
+                    source: c.source.clone(),
+                })
+                .collect(),
+            errors: e
+                .errors
+                .iter()
+                .map(|x| ErrorView {
+                    runtime: x.runtime.label(),
+                    text: cell(&x.text),
+                    source: x.source.clone(),
+                })
+                .collect(),
+            related: e.related.iter().map(|k| link(*k)).collect(),
+            inside,
+            sources: e
+                .sources
+                .iter()
+                .map(|x| SourceView {
+                    title: x.title.replace(['[', ']'], ""),
+                    url: x.url.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct EntryView {
+    slug: String,
+    label: String,
+    href: String,
+    name: String,
+    status: String,
+    registration: Option<String>,
+    wire: String,
+    script: String,
+    wire_html: String,
+    script_html: String,
+    senders: String,
+    title: String,
+    summary: String,
+    summary_html: String,
+    explanation: Option<String>,
+    causes: Option<String>,
+    diagnosis: Option<String>,
+    client: Option<String>,
+    server: Option<String>,
+    constants: Vec<ConstantView>,
+    errors: Vec<ErrorView>,
+    related: Vec<LinkView>,
+    inside: Vec<LinkView>,
+    sources: Vec<SourceView>,
+}
+
+#[derive(Serialize)]
+struct ConstantView {
+    runtime: &'static str,
+    name: Option<String>,
+    source: String,
+}
+
+#[derive(Serialize)]
+struct ErrorView {
+    runtime: &'static str,
+    text: String,
+    source: String,
+}
+
+#[derive(Serialize)]
+struct LinkView {
+    label: String,
+    title: String,
+    summary: String,
+    href: String,
+}
+
+#[derive(Serialize)]
+struct SourceView {
+    title: String,
+    url: String,
+}
+
+fn template_error(name: &str, e: &tera::Error) -> RenderError {
+    use std::error::Error;
+    let mut message = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        message.push_str(": ");
+        message.push_str(&c.to_string());
+        cause = c.source();
+    }
+    RenderError::Template {
+        name: name.to_owned(),
+        message,
+    }
+}
+
+/// Text safe inside a Markdown table cell: pipes escaped, line breaks folded.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+/// One line of Markdown as inline HTML (no wrapping paragraph), for raw-HTML blocks.
+pub fn inline_html(md: &str) -> String {
+    let parser = pulldown_cmark::Parser::new(md);
+    let mut out = String::new();
+    pulldown_cmark::html::push_html(&mut out, parser);
+    let out = out.trim();
+    let out = out.strip_prefix("<p>").unwrap_or(out);
+    let out = out.strip_suffix("</p>").unwrap_or(out);
+    out.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::load_sources;
+
+    fn reg() -> Registry {
+        load_sources([(
+            Path::new("t.yaml"),
+            "- code: 1006
+  name: Abnormal Closure
+  status: rfc6455
+  wire: false
+  script: false
+  senders: [local]
+  constants:
+    go-gorilla: {name: websocket.CloseAbnormalClosure, source: https://example.org/conn.go}
+    node-ws: {name: ~, source: https://example.org/validation.js}
+  errors:
+    - {runtime: go-gorilla, text: 'websocket: close 1006 (abnormal closure): unexpected EOF', source: https://example.org/conn.go}
+  related: [\"4000-4999\"]
+  sources: [{title: RFC 6455, url: https://www.rfc-editor.org/rfc/rfc6455}]
+  en: {title: Abnormal Closure, summary: The connection dropped without a Close frame., causes: '- a proxy timed out'}
+  zh: {title: 连接异常关闭, summary: 连接在没有关闭帧的情况下断开。, causes: '- 代理超时'}
+- range: [4000, 4999]
+  name: Private use
+  status: private-use
+  registration: private-use
+  wire: true
+  script: true
+  en: {title: Private use, summary: 'Codes for your own | application.'}
+  zh: {title: 私有使用, summary: 应用自定义的关闭码。}
+",
+        )])
+        .unwrap()
+    }
+
+    #[test]
+    fn every_ui_string_has_both_languages_and_templates_parse() {
+        Renderer::new(None).unwrap();
+    }
+
+    #[test]
+    fn article_in_both_languages() {
+        let r = Renderer::new(None).unwrap();
+        let reg = reg();
+        let e = reg.get(Key::Code(1006)).unwrap();
+        let en = r.article(&reg, e, Lang::En).unwrap();
+        insta::assert_snapshot!("article_1006_en", en);
+        let zh = r.article(&reg, e, Lang::Zh).unwrap();
+        insta::assert_snapshot!("article_1006_zh", zh);
+        assert!(
+            !zh.contains("Abnormal Closure — The"),
+            "no English prose on the zh page"
+        );
+    }
+
+    #[test]
+    fn reference_table_has_an_anchor_per_row() {
+        let r = Renderer::new(None).unwrap();
+        let md = r.reference(&reg(), Lang::En).unwrap();
+        assert!(md.contains(r#"<tr id="1006""#), "{md}");
+        assert!(md.contains(r#"<tr id="4000-4999""#), "{md}");
+        assert!(md.contains(r#"<a href="1006.html">1006</a>"#));
+        insta::assert_snapshot!("reference_en", md);
+    }
+
+    #[test]
+    fn card_links_relative_to_the_chapter() {
+        let r = Renderer::new(None).unwrap();
+        let reg = reg();
+        let card = r
+            .card(
+                &reg,
+                reg.get(Key::Code(1006)).unwrap(),
+                Lang::Zh,
+                "../codes/",
+            )
+            .unwrap();
+        assert!(card.contains(r#"href="../codes/1006.html""#), "{card}");
+        assert!(card.contains("连接异常关闭"));
+    }
+
+    #[test]
+    fn overrides_replace_a_builtin_template() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("card.md.tera"), "CARD {{ e.label }}").unwrap();
+        let r = Renderer::new(Some(dir.path())).unwrap();
+        let reg = reg();
+        let card = r
+            .card(&reg, reg.get(Key::Code(1006)).unwrap(), Lang::En, "")
+            .unwrap();
+        assert_eq!(card, "CARD 1006");
+    }
+
+    #[test]
+    fn a_broken_override_is_a_named_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("card.md.tera"), "{% if %}").unwrap();
+        let err = Renderer::new(Some(dir.path())).err().unwrap().to_string();
+        assert!(err.starts_with("template `card.md.tera`"), "{err}");
+    }
+}

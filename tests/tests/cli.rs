@@ -1,0 +1,359 @@
+//! The `closecodes` command as a user runs it: `check` on good and bad data (every bad-data
+//! fixture's exact located message and exit code), `export --json`, and `build`'s promise that a
+//! failure never leaves a half-written or empty site.
+
+use closecodes_tests::{bins, fixture, repo_root};
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn closecodes(args: &[&str], cwd: &Path) -> Output {
+    Command::new(&bins().0)
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run closecodes")
+}
+
+/// Each bad-data fixture and the message it must produce (after `tests/fixtures/bad/NAME.yaml:`).
+const BAD: &[(&str, &str)] = &[
+    (
+        "blank-summary",
+        "6:40: error in `en.summary`: must not be empty",
+    ),
+    (
+        "code-and-range",
+        "2:10: error in `range`: an entry has either `code` or `range`, not both",
+    ),
+    (
+        "code-negative",
+        "1:9: error in `code`: -1 is outside 0–4999",
+    ),
+    (
+        "code-too-high",
+        "1:9: error in `code`: 5000 is outside 0–4999",
+    ),
+    (
+        "constant-empty-name",
+        "9:17: error in `constants.go-gorilla.name`: must not be empty",
+    ),
+    (
+        "constant-unknown-runtime",
+        "9:5: error in `constants`: unknown variant `go-fiber`, expected one of browser, node-ws",
+    ),
+    (
+        "constant-without-source",
+        "9:18: error in `constants`: missing field `source`",
+    ),
+    (
+        "duplicate-code",
+        "8:9: error in `code`: 1000 is documented twice (first at tests/fixtures/bad/duplicate-code.yaml:1:9)",
+    ),
+    (
+        "duplicate-range",
+        "8:10: error in `range`: 4000–4999 is documented twice (first at tests/fixtures/bad/duplicate-range.yaml:1:10)",
+    ),
+    ("empty-name", "2:9: error in `name`: must not be empty"),
+    (
+        "empty-title",
+        "7:15: error in `zh.title`: must not be empty",
+    ),
+    (
+        "error-text-empty",
+        "9:7: error in `errors[0].text`: must not be empty",
+    ),
+    (
+        "missing-en",
+        "1:3: error in `en`: missing: every entry needs `en` text",
+    ),
+    (
+        "missing-wire",
+        "6:3: error in `(entry)`: missing field `wire`",
+    ),
+    (
+        "missing-zh",
+        "1:3: error in `zh`: missing: every entry needs `zh` text",
+    ),
+    (
+        "no-code-no-range",
+        "1:3: error in `code`: missing: an entry needs `code: N` or `range: [LO, HI]`",
+    ),
+    (
+        "not-a-sequence",
+        "1:1: error in `(file)`: expected sequence start: a data file is a YAML sequence of entries",
+    ),
+    (
+        "overlapping-ranges",
+        "8:10: error in `range`: 3500–4000 overlaps range 4000–4999",
+    ),
+    (
+        "range-reversed",
+        "1:10: error in `range`: lower bound 4999 is above upper bound 4000",
+    ),
+    (
+        "range-three-numbers",
+        "1:10: error in `range`: expected two numbers [LO, HI], found 3",
+    ),
+    (
+        "range-too-high",
+        "1:10: error in `range`: 5000 is outside 0–4999",
+    ),
+    (
+        "related-malformed",
+        "8:13: error in `related[0]`: \"abc\" is not a code 0–4999 or a range \"LO-HI\"",
+    ),
+    (
+        "related-missing",
+        "8:13: error in `related[0]`: 1006 is not a documented code or range",
+    ),
+    (
+        "related-range-undocumented",
+        "8:13: error in `related[0]`: \"1-2\" is not a documented code or range",
+    ),
+    (
+        "related-self",
+        "8:13: error in `related[0]`: 1000 is this entry itself",
+    ),
+    (
+        "script-not-allowed",
+        "5:11: error in `script`: `script: true` is only possible for 1000 and 3000–4999",
+    ),
+    (
+        "source-url-malformed",
+        "9:7: error in `sources[0].url`: `www.rfc-editor.org/rfc/rfc6455` is not a URL",
+    ),
+    ("two-bad-entries", "4:9: error in `wire`: invalid boolean"),
+    (
+        "two-bad-entries",
+        "15:3: error in `colour`: unknown field `colour`",
+    ),
+    (
+        "unknown-field",
+        "8:3: error in `colour`: unknown field `colour`, expected one of code, range",
+    ),
+    (
+        "unknown-sender",
+        "8:13: error in `senders[0]`: unknown variant `robot`",
+    ),
+    (
+        "unknown-status",
+        "3:11: error in `status`: unknown variant `deprecated`",
+    ),
+    (
+        "unknown-text-field",
+        "7:8: error in `zh.titel`: unknown field `titel`",
+    ),
+    ("wrong-type-bool", "4:9: error in `wire`: invalid boolean"),
+    (
+        "wrong-type-code",
+        "1:9: error in `code`: expected an integer",
+    ),
+    (
+        "yaml-syntax",
+        "7:5: error in `en`: while parsing a flow mapping",
+    ),
+];
+
+#[test]
+fn every_bad_fixture_is_refused_with_its_located_message() {
+    let dir = fixture("bad");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(
+        names.len() >= 25,
+        "at least 25 bad-data fixtures, found {}",
+        names.len()
+    );
+    for name in &names {
+        let stem = name.trim_end_matches(".yaml");
+        assert!(
+            BAD.iter().any(|(n, _)| *n == stem),
+            "fixture {name} has no expected message in BAD"
+        );
+    }
+    for (name, expected) in BAD {
+        let rel = format!("tests/fixtures/bad/{name}.yaml");
+        let out = closecodes(&["check", &rel], &repo_root());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{name}: exit code; stderr:\n{stderr}"
+        );
+        assert!(
+            stderr.contains(&format!("{rel}:{expected}")),
+            "{name}: expected `{rel}:{expected}` in:\n{stderr}"
+        );
+        assert!(out.stdout.is_empty(), "{name}: nothing on stdout");
+    }
+}
+
+#[test]
+fn check_accepts_the_shipped_data() {
+    let out = closecodes(&["check"], &repo_root());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.starts_with("ok: "), "{stderr}");
+}
+
+#[test]
+fn check_of_a_missing_path_is_an_error_not_a_panic() {
+    let out = closecodes(&["check", "no/such/dir"], &repo_root());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr.starts_with("error: cannot read no/such/dir"),
+        "{stderr}"
+    );
+    let empty = tempfile::tempdir().unwrap();
+    let out = closecodes(&["check", empty.path().to_str().unwrap()], &repo_root());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no YAML files found"));
+}
+
+#[test]
+fn export_json_is_the_whole_registry() {
+    let out = closecodes(&["export", "--json"], &repo_root());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let reg = closecodes::registry::load(&repo_root().join("data")).unwrap();
+    let entries = v["entries"].as_array().unwrap();
+    assert_eq!(v["schema"], 1);
+    assert_eq!(entries.len(), reg.entries().len());
+    for (json, e) in entries.iter().zip(reg.entries()) {
+        match e.key {
+            closecodes::registry::Key::Code(c) => assert_eq!(json["code"], c),
+            closecodes::registry::Key::Range(lo, hi) => {
+                assert_eq!(json["range"], serde_json::json!([lo, hi]))
+            }
+        }
+        for lang in ["en", "zh"] {
+            assert!(json[lang]["title"].as_str().is_some_and(|t| !t.is_empty()));
+        }
+        assert!(json["wire"].is_boolean() && json["script"].is_boolean());
+    }
+    let c1006 = entries
+        .iter()
+        .find(|e| e["code"] == 1006)
+        .expect("1006 exported");
+    assert_eq!(c1006["wire"], false);
+    assert_eq!(c1006["url"]["en"], "codes/1006.html");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+#[test]
+fn build_writes_both_languages_codes_json_and_the_router() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = tmp.path().join("book-src");
+    copy_dir(&fixture("book"), &book);
+    let out = closecodes(
+        &["build", "--root", "book-src", "--out", "site"],
+        tmp.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let site = tmp.path().join("site");
+    for f in [
+        "codes/1006.html",
+        "zh/codes/1006.html",
+        "codes/4000-4999.html",
+        "codes.json",
+        "404.html",
+        "zh/404.html",
+    ] {
+        assert!(site.join(f).is_file(), "{f} missing");
+    }
+    let router = std::fs::read_to_string(site.join("404.html")).unwrap();
+    assert!(
+        router.contains(r#"{"codes":[1000,1006],"ranges":[[4000,4999]]}"#),
+        "{router}"
+    );
+    // No temporary folders are left beside the output.
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".closecodes"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn a_failed_build_keeps_the_previous_site_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = tmp.path().join("book-src");
+    copy_dir(&fixture("book"), &book);
+    let ok = closecodes(
+        &["build", "--root", "book-src", "--out", "site"],
+        tmp.path(),
+    );
+    assert!(ok.status.success());
+    let before = std::fs::read(tmp.path().join("site/codes/1006.html")).unwrap();
+
+    // Bad data: refused before anything is written.
+    std::fs::write(book.join("data/extra.yaml"), "- code: 1006\n  name: x\n").unwrap();
+    let bad = closecodes(
+        &["build", "--root", "book-src", "--out", "site"],
+        tmp.path(),
+    );
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("data/extra.yaml:2:3: error in `(entry)`: missing field `status`"),
+        "{stderr}"
+    );
+    std::fs::remove_file(book.join("data/extra.yaml")).unwrap();
+
+    // A failure inside mdBook (a missing translation) after validation passed.
+    std::fs::remove_file(book.join("src/guide.zh.md")).unwrap();
+    let bad = closecodes(
+        &["build", "--root", "book-src", "--out", "site"],
+        tmp.path(),
+    );
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("src/guide.zh.md: no zh translation of src/guide.md"),
+        "{stderr}"
+    );
+
+    assert_eq!(
+        std::fs::read(tmp.path().join("site/codes/1006.html")).unwrap(),
+        before
+    );
+    assert!(tmp.path().join("site/zh/codes/1006.html").is_file());
+    let leftovers = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".closecodes")
+        })
+        .count();
+    assert_eq!(
+        leftovers, 0,
+        "temporary build folders are removed on failure"
+    );
+}

@@ -1,0 +1,344 @@
+//! The site as mdBook builds it: in-process through `mdbook-driver` on a fixture book, and with
+//! the released `mdbook` 0.5.4 binary on the shipped book in both languages, asserting on the HTML.
+
+use closecodes::book::CloseCodes;
+use closecodes::registry::{self, Key, Lang};
+use closecodes_tests::{broken_links, fixture, html_files, mdbook, normalize, repo_root};
+use scraper::{Html, Selector};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+fn sel(s: &str) -> Selector {
+    Selector::parse(s).unwrap()
+}
+
+fn page(path: &Path) -> Html {
+    Html::parse_document(
+        &std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+}
+
+fn text_of(html: &Html, selector: &str) -> String {
+    html.select(&sel(selector))
+        .map(|e| e.text().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+#[test]
+fn in_process_build_of_the_fixture_book() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut md = mdbook_driver::MDBook::load(fixture("book")).unwrap();
+    md.config.build.build_dir = tmp.path().join("out");
+    md.config.book.language = Some("zh".into());
+    md.with_preprocessor(CloseCodes);
+    md.build().unwrap();
+    let out = tmp.path().join("out");
+    let guide = page(&out.join("guide.html"));
+    assert_eq!(
+        guide.select(&sel("html")).next().unwrap().attr("lang"),
+        Some("zh")
+    );
+    let main = text_of(&guide, "main");
+    assert!(main.contains("中文指南"), "{main}");
+    assert!(
+        !main.contains("English guide"),
+        "no English prose on a zh page"
+    );
+    let card = guide
+        .select(&sel(".cc-card a"))
+        .next()
+        .expect("a code card");
+    assert_eq!(card.attr("href"), Some("codes/1006.html"));
+    assert!(out.join("codes/4000-4999.html").is_file());
+    // Sidebar titles come from the translation and the registry.
+    let toc = std::fs::read_to_string(out.join("toc.html")).unwrap();
+    assert!(
+        toc.contains("指南") && toc.contains("1006 连接异常关闭"),
+        "{toc}"
+    );
+}
+
+/// The shipped book built once per test process by the released `mdbook`, English then Chinese,
+/// as the README tells users to do.
+fn shipped_site() -> &'static PathBuf {
+    static SITE: OnceLock<PathBuf> = OnceLock::new();
+    SITE.get_or_init(|| {
+        let dir = tempfile::Builder::new()
+            .prefix("closecodes-site-")
+            .tempdir()
+            .unwrap()
+            .keep();
+        let site = dir.join("book");
+        let en = mdbook()
+            .args(["build", "-d"])
+            .arg(&site)
+            .current_dir(repo_root())
+            .output()
+            .unwrap();
+        assert!(
+            en.status.success(),
+            "mdbook build (en): {}",
+            String::from_utf8_lossy(&en.stderr)
+        );
+        let zh = mdbook()
+            .env("MDBOOK_BOOK__LANGUAGE", "zh")
+            .args(["build", "-d"])
+            .arg(site.join("zh"))
+            .current_dir(repo_root())
+            .output()
+            .unwrap();
+        assert!(
+            zh.status.success(),
+            "mdbook build (zh): {}",
+            String::from_utf8_lossy(&zh.stderr)
+        );
+        for out in [&en, &zh] {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                !stderr.contains("WARN"),
+                "the build emits no warnings:\n{stderr}"
+            );
+        }
+        site
+    })
+}
+
+#[test]
+fn every_documented_code_and_range_has_a_page_in_both_languages() {
+    let site = shipped_site();
+    let reg = registry::load(&repo_root().join("data")).unwrap();
+    assert!(
+        reg.entries().len() >= 21,
+        "1000–1015 and the five ranges at least"
+    );
+    for e in reg.entries() {
+        for lang in Lang::ALL {
+            let prefix = if lang == Lang::Zh { "zh/" } else { "" };
+            let file = site.join(format!("{prefix}{}", e.page_path()));
+            let html = page(&file);
+            let root = html.select(&sel("html")).next().unwrap();
+            assert_eq!(root.attr("lang"), Some(lang.code()), "{}", file.display());
+            let h1 = text_of(&html, "main h1");
+            assert!(
+                h1.starts_with(&e.key.label()),
+                "{}: h1 {h1}",
+                file.display()
+            );
+            assert!(
+                h1.contains(&e.text(lang).title),
+                "{}: h1 {h1}",
+                file.display()
+            );
+            // The other language's summary never shows.
+            let other = if lang == Lang::En { &e.zh } else { &e.en };
+            let main = text_of(&html, "main");
+            assert!(
+                !main.contains(&other.summary),
+                "{}: other language's prose",
+                file.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn the_reference_table_has_a_linked_anchored_row_per_entry() {
+    let site = shipped_site();
+    let reg = registry::load(&repo_root().join("data")).unwrap();
+    for prefix in ["", "zh/"] {
+        let html = page(&site.join(format!("{prefix}codes/index.html")));
+        for e in reg.entries() {
+            let slug = e.key.slug();
+            let row = html
+                .select(&sel(&format!(r#"tr[id="{slug}"]"#)))
+                .next()
+                .unwrap_or_else(|| panic!("{prefix}codes/index.html has no row #{slug}"));
+            let link = row.select(&sel("a")).next().expect("row links its article");
+            assert_eq!(link.attr("href"), Some(format!("{slug}.html").as_str()));
+        }
+        // Every documented code number appears in the table exactly once as a row.
+        let rows = html.select(&sel("tr.cc-row")).count();
+        assert_eq!(rows, reg.entries().len());
+    }
+}
+
+#[test]
+fn every_page_links_its_twin_and_declares_hreflang() {
+    let site = shipped_site();
+    let mut checked = 0;
+    for file in html_files(site) {
+        let rel = file
+            .strip_prefix(site)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        if rel.ends_with("404.html") || rel.ends_with("toc.html") {
+            continue;
+        }
+        let zh = rel.starts_with("zh/");
+        let html = page(&file);
+        let switch = html
+            .select(&sel("#cc-lang-switch"))
+            .next()
+            .unwrap_or_else(|| panic!("{rel}: no language switch"));
+        let href = switch.attr("href").unwrap();
+        let twin = normalize(&file.parent().unwrap().join(href));
+        assert!(twin.is_file(), "{rel}: twin {href} does not exist");
+        let twin_rel = twin
+            .strip_prefix(site)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let expected = if zh {
+            rel.trim_start_matches("zh/").to_owned()
+        } else {
+            format!("zh/{rel}")
+        };
+        assert_eq!(
+            twin_rel, expected,
+            "{rel}: the switch keeps you on the same page"
+        );
+        for lang in ["en", "zh"] {
+            let alt = html
+                .select(&sel(&format!(
+                    r#"link[rel="alternate"][hreflang="{lang}"]"#
+                )))
+                .next()
+                .unwrap_or_else(|| panic!("{rel}: no hreflang={lang}"));
+            let target = normalize(&file.parent().unwrap().join(alt.attr("href").unwrap()));
+            assert!(
+                target.is_file(),
+                "{rel}: hreflang {lang} → {}",
+                target.display()
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked > 40, "checked {checked} pages");
+}
+
+#[test]
+fn hand_written_chapters_and_ui_strings_are_translated() {
+    let site = shipped_site();
+    let en = page(&site.join("guides/capture.html"));
+    let zh = page(&site.join("zh/guides/capture.html"));
+    let (en_main, zh_main) = (text_of(&en, "main"), text_of(&zh, "main"));
+    assert_ne!(en_main, zh_main);
+    let han = zh_main
+        .chars()
+        .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c))
+        .count();
+    assert!(
+        han > 200,
+        "the zh chapter is Chinese ({han} Han characters)"
+    );
+    let placeholder = zh
+        .select(&sel("#mdbook-searchbar"))
+        .next()
+        .map(|e| e.attr("placeholder"));
+    if let Some(Some(p)) = placeholder {
+        assert!(p.contains("搜索"), "{p}");
+    }
+    let prev = zh
+        .select(&sel("a[rel='prev']"))
+        .next()
+        .expect("a previous-chapter link");
+    assert_eq!(prev.attr("title"), Some("上一章"));
+    let toc = std::fs::read_to_string(site.join("zh/toc.html")).unwrap();
+    assert!(
+        toc.contains("关闭码速查表"),
+        "zh sidebar title of the reference"
+    );
+}
+
+#[test]
+fn the_built_site_has_no_broken_internal_link() {
+    let broken = broken_links(shipped_site());
+    assert!(
+        broken.is_empty(),
+        "{} broken links: {broken:#?}",
+        broken.len()
+    );
+}
+
+#[test]
+fn generated_markdown_never_contains_a_directive() {
+    let reg = registry::load(&repo_root().join("data")).unwrap();
+    let r = closecodes::render::Renderer::new(Some(&repo_root().join("theme/closecodes"))).unwrap();
+    for lang in Lang::ALL {
+        assert!(!r.reference(&reg, lang).unwrap().contains("{{"));
+        for e in reg.entries() {
+            let md = r.article(&reg, e, lang).unwrap();
+            assert!(
+                !md.contains("{{"),
+                "{} ({}) contains `{{{{`",
+                e.key,
+                lang.code()
+            );
+        }
+    }
+    assert!(
+        reg.resolve(4123)
+            .is_some_and(|e| e.key == Key::Range(4000, 4999))
+    );
+}
+
+#[test]
+fn mdbook_fails_with_the_located_message_on_bad_data() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("book"), tmp.path());
+    std::fs::write(
+        tmp.path().join("data/codes.yaml"),
+        std::fs::read_to_string(fixture("book/data/codes.yaml"))
+            .unwrap()
+            .replace("code: 1006", "code: 6006"),
+    )
+    .unwrap();
+    let out = mdbook()
+        .arg("build")
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "mdbook must fail");
+    assert!(
+        stderr.contains("data/codes.yaml:12:9: error in `code`: 6006 is outside 0–4999"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn mdbook_fails_on_a_directive_naming_no_code() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("book"), tmp.path());
+    std::fs::write(
+        tmp.path().join("src/guide.md"),
+        "# Guide\n\n{{#closecode 7000}}\n",
+    )
+    .unwrap();
+    let out = mdbook()
+        .arg("build")
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("src/guide.md:3: `{{#closecode 7000}}` needs a close code 0–4999"),
+        "{stderr}"
+    );
+}
