@@ -19,28 +19,35 @@ pub fn fixture(name: &str) -> PathBuf {
     repo_root().join("tests/fixtures").join(name)
 }
 
-/// Our binaries, built once per test process (debug profile, same target directory as the
-/// tests): `(closecodes, mdbook-closecodes)`.
+/// Our binaries, built once per process (same profile and target directory as the caller): `(closecodes, mdbook-closecodes)`.
 pub fn bins() -> &'static (PathBuf, PathBuf) {
     static BINS: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
     BINS.get_or_init(|| {
-        let status = Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "closecodes",
-                "-p",
-                "closecodes-cli",
-                "--bins",
-            ])
+        // The test (or bench) executable lives in <target>/<profile>/deps/; build the binaries in
+        // the same profile.
+        let exe = std::env::current_exe().expect("current exe");
+        let dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("target/<profile>");
+        let mut cmd = Command::new(env!("CARGO"));
+        cmd.args([
+            "build",
+            "--quiet",
+            "-p",
+            "closecodes",
+            "-p",
+            "closecodes-cli",
+            "--bins",
+        ]);
+        if dir.file_name().is_some_and(|n| n == "release") {
+            cmd.arg("--release");
+        }
+        let status = cmd
             .current_dir(repo_root())
             .status()
             .expect("run cargo build");
         assert!(status.success(), "cargo build of the binaries failed");
-        // The test executable lives in <target>/debug/deps/.
-        let exe = std::env::current_exe().expect("current exe");
-        let dir = exe.parent().and_then(Path::parent).expect("target/debug");
         let ext = std::env::consts::EXE_SUFFIX;
         (
             dir.join(format!("closecodes{ext}")),

@@ -245,6 +245,7 @@ impl Renderer {
             label: e.key.label(),
             href: format!("{to_codes}{}.html", e.key.slug()),
             name: cell(&e.name),
+            name_html: escape_html(&e.name),
             status: s(&format!("status_{}", e.status.key())),
             registration: e
                 .registration
@@ -300,6 +301,7 @@ struct EntryView {
     label: String,
     href: String,
     name: String,
+    name_html: String,
     status: String,
     registration: Option<String>,
     wire: String,
@@ -368,6 +370,14 @@ fn template_error(name: &str, e: &tera::Error) -> RenderError {
 /// Text safe inside a Markdown table cell: pipes escaped, line breaks folded.
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+/// Text safe inside HTML.
+fn escape_html(s: &str) -> String {
+    let mut out = Vec::with_capacity(s.len());
+    // Writing into a Vec cannot fail, and escaping keeps UTF-8 intact.
+    let _ = tera::escape_html(s, &mut out);
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// One line of Markdown as inline HTML (no wrapping paragraph), for raw-HTML blocks.
