@@ -132,7 +132,7 @@ fn no_placeholder_text_remains() {
         "{{",
     ];
     for e in shipped().entries() {
-        for (field, text) in all_text(&e) {
+        for (field, text) in all_text(e) {
             for p in PLACEHOLDERS {
                 assert!(
                     !text.contains(p),

@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::Path;
 
 /// A failure, printed once by `main`.
-pub type Error = Box<dyn std::error::Error>;
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
 /// `closecodes check PATH`.
 pub fn check(path: &Path) -> Result<(), Error> {

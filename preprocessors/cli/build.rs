@@ -1,0 +1,44 @@
+//! Embeds the shipped `data/` into the binary, so `closecodes explain` and `search` need no files.
+
+use std::path::{Path, PathBuf};
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect(&p, out);
+        } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+            out.push(p);
+        }
+    }
+}
+
+fn main() {
+    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
+    let root = manifest.join("../..").canonicalize().unwrap();
+    let data = root.join("data");
+    println!("cargo:rerun-if-changed={}", data.display());
+    let mut files = Vec::new();
+    collect(&data, &mut files);
+    files.sort();
+    let mut src = String::from(
+        "/// The shipped data files: (path relative to the repository, contents).\npub const FILES: &[(&str, &str)] = &[\n",
+    );
+    for f in files {
+        let rel = f
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        src.push_str(&format!(
+            "    ({rel:?}, include_str!({:?})),\n",
+            f.display().to_string()
+        ));
+    }
+    src.push_str("];\n");
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("embedded_data.rs");
+    std::fs::write(out, src).unwrap();
+}

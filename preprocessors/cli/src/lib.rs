@@ -1,0 +1,10 @@
+//! The `closecodes` command's library: site building, search, terminal explanations, HTTP server.
+//! `main.rs` only parses arguments and calls into these modules.
+
+pub mod cli;
+pub mod embedded;
+pub mod explain;
+pub mod search;
+pub mod server;
+pub mod site;
+pub mod tokenize;

@@ -1,0 +1,618 @@
+//! Search: one tantivy index, built in memory from the registry, behind the CLI and the HTTP API.
+//!
+//! Steps, as in tantivy's examples:
+//! 1. the schema: the entry key, its numbers, names and titles, runtime constants, error texts,
+//!    and each language's prose as plain text (Markdown through pulldown-cmark);
+//! 2. one analyzer for every text field ([`crate::tokenize`]), registered on the index;
+//! 3. a single in-RAM segment written once at start-up;
+//! 4. queries built by our own code from analyzed user text (never tantivy's query syntax):
+//!    a number resolves exactly first (`4123` → 4000–4999; `5000` gets an explanation), then every
+//!    query term is looked up in every field with field boosts, with a one-edit fuzzy variant for
+//!    words of four letters or more;
+//! 5. snippets from the prose in the asked language, HTML-escaped, then highlighted with `<mark>`.
+
+use crate::tokenize;
+use closecodes::registry::{Entry, Key, Lang, MAX_CODE, Registry};
+use serde::Serialize;
+use tantivy::collector::TopDocs;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query, TermQuery,
+};
+use tantivy::schema::{
+    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{Index, IndexReader, TantivyDocument, Term, doc};
+
+/// Longest query accepted, in characters; longer input is cut there.
+pub const MAX_QUERY_CHARS: usize = 256;
+/// Most terms looked up for one query.
+const MAX_TERMS: usize = 24;
+/// Most results returned.
+pub const MAX_LIMIT: usize = 50;
+const ANALYZER: &str = "closecodes";
+const IDENT_ANALYZER: &str = "closecodes-ident";
+
+struct Fields {
+    key: Field,
+    code: Field,
+    title: Field,
+    summary: Field,
+    constants: Field,
+    errors: Field,
+    body_en: Field,
+    body_zh: Field,
+}
+
+/// The index and the registry it was built from.
+pub struct SearchIndex {
+    reg: Registry,
+    reader: IndexReader,
+    fields: Fields,
+}
+
+/// One result: the same object in `search --json` and `/api/search`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Hit {
+    /// The code, for a code entry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<u16>,
+    /// `[lo, hi]`, for a range entry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub range: Option<[u16; 2]>,
+    /// Title in the asked language.
+    pub title: String,
+    /// Site-absolute URL of the article in the asked language (a code inside a range: the range
+    /// article, anchored at the code).
+    pub url: String,
+    /// An HTML-escaped excerpt with matches in `<mark>`.
+    pub snippet: String,
+}
+
+impl Hit {
+    /// The entry key (`1006`, `4000-4999`).
+    pub fn key(&self) -> Key {
+        match (self.code, self.range) {
+            (Some(c), _) => Key::Code(c),
+            (_, Some([lo, hi])) => Key::Range(lo, hi),
+            _ => Key::Code(0),
+        }
+    }
+}
+
+/// What a query gives: results in rank order and, for some inputs, a notice for the reader.
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer {
+    /// The query as it was searched (trimmed and bounded).
+    pub query: String,
+    /// Why the results are what they are (a number outside 0–4999, a code inside a range…).
+    pub notice: Option<String>,
+    /// Results, best first.
+    pub results: Vec<Hit>,
+}
+
+/// An index could not be built (tantivy failed; should not happen with an in-RAM index).
+#[derive(Debug, thiserror::Error)]
+#[error("building the search index: {0}")]
+pub struct IndexError(#[from] tantivy::TantivyError);
+
+impl SearchIndex {
+    /// Index every entry of `reg`.
+    pub fn build(reg: Registry) -> Result<SearchIndex, IndexError> {
+        let mut sb = Schema::builder();
+        let text = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(ANALYZER)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        let stored_text = text.clone().set_stored();
+        let ident = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(IDENT_ANALYZER)
+                .set_index_option(IndexRecordOption::WithFreqs),
+        );
+        let fields = Fields {
+            key: sb.add_text_field("key", STRING | STORED),
+            code: sb.add_text_field("code", text.clone()),
+            title: sb.add_text_field("title", text.clone()),
+            summary: sb.add_text_field("summary", text.clone()),
+            constants: sb.add_text_field("constants", ident),
+            errors: sb.add_text_field("errors", text),
+            body_en: sb.add_text_field("body_en", stored_text.clone()),
+            body_zh: sb.add_text_field("body_zh", stored_text),
+        };
+        let index = Index::create_in_ram(sb.build());
+        index
+            .tokenizers()
+            .register(ANALYZER, tokenize::analyzer(true));
+        index
+            .tokenizers()
+            .register(IDENT_ANALYZER, tokenize::identifier_analyzer());
+        let mut writer = index.writer_with_num_threads(1, 15_000_000)?;
+        for e in reg.entries() {
+            let numbers = match e.key {
+                Key::Code(c) => c.to_string(),
+                Key::Range(lo, hi) => format!("{lo} {hi} {lo}-{hi}"),
+            };
+            let constants: Vec<&str> = e
+                .constants
+                .values()
+                .filter_map(|c| c.name.as_deref())
+                .collect();
+            let errors: Vec<&str> = e.errors.iter().map(|x| x.text.as_str()).collect();
+            writer.add_document(doc!(
+                fields.key => e.key.slug(),
+                fields.code => numbers,
+                fields.title => format!("{} {} {}", e.name, e.en.title, e.zh.title),
+                fields.summary => format!("{}\n{}", plain_text(&e.en.summary), plain_text(&e.zh.summary)),
+                fields.constants => constants.join("\n"),
+                fields.errors => errors.join("\n"),
+                fields.body_en => body(e, Lang::En),
+                fields.body_zh => body(e, Lang::Zh),
+            ))?;
+        }
+        writer.commit()?;
+        let reader = index.reader()?;
+        Ok(SearchIndex {
+            reg,
+            reader,
+            fields,
+        })
+    }
+
+    /// The registry the index was built from.
+    pub fn registry(&self) -> &Registry {
+        &self.reg
+    }
+
+    /// Search for `query` in `lang`, at most `limit` results (1–50). Never fails: any input is
+    /// accepted, and text that finds nothing gives an empty list.
+    pub fn search(&self, query: &str, lang: Lang, limit: usize) -> Answer {
+        let limit = limit.clamp(1, MAX_LIMIT);
+        let query: String = query.trim().chars().take(MAX_QUERY_CHARS).collect();
+        let mut answer = Answer {
+            query: query.clone(),
+            notice: None,
+            results: Vec::new(),
+        };
+        if query.is_empty() {
+            return answer;
+        }
+        // 1. Numbers resolve before any text search.
+        if let Some(n) = as_number(&query) {
+            match u16::try_from(n).ok().filter(|c| *c <= MAX_CODE) {
+                Some(code) => {
+                    if let Some(e) = self.reg.resolve(code) {
+                        if e.key != Key::Code(code) {
+                            answer.notice = Some(inside_range(code, e, lang));
+                        }
+                        answer.results.push(self.hit(e, lang, Some(code), None));
+                    }
+                }
+                None => {
+                    answer.notice = Some(out_of_range(&query, lang));
+                    return answer;
+                }
+            }
+        } else if let Some(e) = Key::parse(&query).and_then(|k| self.reg.get(k)) {
+            answer.results.push(self.hit(e, lang, None, None));
+        }
+        // 2. Exact identifiers and pasted error texts.
+        for e in exact_matches(&self.reg, &query) {
+            if !answer.results.iter().any(|h| h.key() == e.key) {
+                answer.results.push(self.hit(e, lang, None, None));
+            }
+        }
+        // 3. A code number among words (`close code 4001 meaning`) points at its range.
+        let standalone = query
+            .split_whitespace()
+            .filter(|w| (3..=4).contains(&w.len()))
+            .filter_map(|w| w.parse::<u16>().ok());
+        for n in standalone {
+            if let Some(e) = self.reg.resolve(n).filter(|_| n <= MAX_CODE)
+                && matches!(e.key, Key::Range(..))
+                && !answer.results.iter().any(|h| h.key() == e.key)
+            {
+                answer.results.push(self.hit(e, lang, Some(n), None));
+            }
+        }
+        // 4. Text.
+        let terms: Vec<String> = tokenize::query_terms(&query)
+            .into_iter()
+            .take(MAX_TERMS)
+            .collect();
+        if terms.is_empty() {
+            return answer;
+        }
+        let q = self.text_query(&terms, lang);
+        let searcher = self.reader.searcher();
+        let Ok(top) = searcher.search(&q, &TopDocs::with_limit(limit).order_by_score()) else {
+            return answer;
+        };
+        let body = self.body_field(lang);
+        let snippets = SnippetGenerator::create(&searcher, &q, body)
+            .ok()
+            .map(|mut g| {
+                g.set_max_num_chars(180);
+                g
+            });
+        for (_score, addr) in top {
+            let Ok(doc) = searcher.doc::<TantivyDocument>(addr) else {
+                continue;
+            };
+            let Some(key) = doc
+                .get_first(self.fields.key)
+                .and_then(|v| v.as_str())
+                .and_then(Key::parse)
+            else {
+                continue;
+            };
+            if answer.results.iter().any(|h| h.key() == key) {
+                continue;
+            }
+            let Some(e) = self.reg.get(key) else { continue };
+            let snippet = snippets.as_ref().map(|g| {
+                let s = g.snippet_from_doc(&doc);
+                highlight(s.fragment(), s.highlighted())
+            });
+            answer.results.push(self.hit(e, lang, None, snippet));
+        }
+        answer.results.truncate(limit);
+        answer
+    }
+
+    fn body_field(&self, lang: Lang) -> Field {
+        match lang {
+            Lang::En => self.fields.body_en,
+            Lang::Zh => self.fields.body_zh,
+        }
+    }
+
+    /// Every term in every field, boosted by field; one-edit fuzzy matches for longer words.
+    fn text_query(&self, terms: &[String], lang: Lang) -> BooleanQuery {
+        let f = &self.fields;
+        let (own, other) = match lang {
+            Lang::En => (f.body_en, f.body_zh),
+            Lang::Zh => (f.body_zh, f.body_en),
+        };
+        let weighted = [
+            (f.code, 6.0),
+            (f.constants, 3.0),
+            (f.title, 3.0),
+            (f.summary, 3.0),
+            (f.errors, 2.5),
+            (own, 1.0),
+            (other, 0.6),
+        ];
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        // Single Han characters of the query, weakly: `断网` still finds `网络中断`.
+        let unigrams: Vec<String> = terms
+            .iter()
+            .filter(|t| t.chars().count() == 2 && t.chars().all(tokenize::is_han))
+            .flat_map(|t| t.chars().map(String::from).collect::<Vec<_>>())
+            .filter(|u| !terms.contains(u))
+            .collect();
+        for u in &unigrams {
+            for field in [f.summary, own] {
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(field, u),
+                            IndexRecordOption::WithFreqs,
+                        )),
+                        0.3,
+                    )),
+                ));
+            }
+        }
+        let searcher = self.reader.searcher();
+        let known = |t: &str| {
+            weighted.iter().any(|(field, _)| {
+                searcher
+                    .doc_freq(&Term::from_field_text(*field, t))
+                    .is_ok_and(|n| n > 0)
+            })
+        };
+        for t in terms {
+            // A one-edit variant only for a word the index does not know: a likely typo.
+            let fuzzy =
+                t.chars().count() >= 4 && t.chars().all(|c| c.is_ascii_alphabetic()) && !known(t);
+            // Per term, the best field counts (plus a little of the others): a common word
+            // that appears in every field of a long article must not outweigh a rare one.
+            let mut per_field: Vec<Box<dyn Query>> = Vec::new();
+            for (field, boost) in weighted {
+                let term = Term::from_field_text(field, t);
+                per_field.push(Box::new(BoostQuery::new(
+                    Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
+                    boost,
+                )));
+                if fuzzy && field != f.code {
+                    per_field.push(Box::new(BoostQuery::new(
+                        Box::new(FuzzyTermQuery::new(term, 1, true)),
+                        boost * 0.4,
+                    )));
+                }
+            }
+            clauses.push((
+                Occur::Should,
+                Box::new(DisjunctionMaxQuery::with_tie_breaker(per_field, 0.2)),
+            ));
+        }
+        BooleanQuery::new(clauses)
+    }
+
+    fn hit(&self, e: &Entry, lang: Lang, anchor: Option<u16>, snippet: Option<String>) -> Hit {
+        let prefix = if lang == Lang::Zh { "/zh/" } else { "/" };
+        let mut url = format!("{prefix}{}", e.page_path());
+        if let Some(code) = anchor.filter(|c| e.key != Key::Code(*c)) {
+            url.push_str(&format!("#{code}"));
+        }
+        let text = e.text(lang);
+        Hit {
+            code: match e.key {
+                Key::Code(c) => Some(c),
+                Key::Range(..) => None,
+            },
+            range: match e.key {
+                Key::Range(lo, hi) => Some([lo, hi]),
+                Key::Code(_) => None,
+            },
+            title: text.title.clone(),
+            url,
+            snippet: snippet
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| escape(&text.summary)),
+        }
+    }
+}
+
+/// `1006`, `#1006`, `code 1006`, `E1006`-style prefixes are numbers; anything else is not.
+fn as_number(q: &str) -> Option<u64> {
+    let q = q.trim();
+    let q = q
+        .strip_prefix('#')
+        .or_else(|| q.strip_prefix("code "))
+        .or_else(|| q.strip_prefix("关闭码"))
+        .unwrap_or(q)
+        .trim();
+    if q.is_empty() || q.len() > 12 || !q.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    q.parse().ok()
+}
+
+fn inside_range(code: u16, e: &Entry, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!(
+            "{code} has no article of its own; it falls in {} ({}).",
+            e.key.label(),
+            e.en.title
+        ),
+        Lang::Zh => format!(
+            "{code} 没有单独的文章，它属于 {} 号段（{}）。",
+            e.key.label(),
+            e.zh.title
+        ),
+    }
+}
+
+fn out_of_range(q: &str, lang: Lang) -> String {
+    let shown: String = q.chars().take(16).collect();
+    match lang {
+        Lang::En => format!(
+            "{shown} is not a WebSocket close code: close codes are 0–4999 (RFC 6455 §7.4). An HTTP status or an OS error number is a different thing."
+        ),
+        Lang::Zh => format!(
+            "{shown} 不是 WebSocket 关闭码：关闭码的取值范围是 0–4999（RFC 6455 §7.4）。HTTP 状态码或系统错误号是另一回事。"
+        ),
+    }
+}
+
+/// Entries whose name or title is the query, with a constant the query names (as a whole, or
+/// a trailing part such as `ABNORMAL_CLOSURE` of `CloseCode.ABNORMAL_CLOSURE`), or with an
+/// error text the query quotes.
+pub fn exact_matches<'a>(reg: &'a Registry, query: &str) -> Vec<&'a Entry> {
+    let q_ident = normalize_ident(query);
+    let q_text = normalize_text(query);
+    let mut out = Vec::new();
+    for e in reg.entries() {
+        let by_constant = q_ident.len() >= 4
+            && e.constants
+                .values()
+                .filter_map(|c| c.name.as_deref())
+                .any(|name| {
+                    let segs: Vec<&str> =
+                        name.split(['.', ':']).filter(|s| !s.is_empty()).collect();
+                    (0..segs.len()).any(|i| normalize_ident(&segs[i..].concat()) == q_ident)
+                });
+        let by_title = [&e.name, &e.en.title, &e.zh.title]
+            .iter()
+            .any(|t| normalize_text(t) == q_text);
+        let by_error = q_text.chars().count() >= 12
+            && e.errors
+                .iter()
+                .any(|x| normalize_text(&x.text).contains(&q_text));
+        if by_constant || by_title || by_error {
+            out.push(e);
+        }
+    }
+    out
+}
+
+/// An identifier reduced to lower-case letters and digits: `CLOSE_ABNORMAL` → `closeabnormal`.
+fn normalize_ident(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Text lower-cased with white space folded, for quoted error messages.
+fn normalize_text(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// The prose of an entry in one language as plain text (summary first).
+pub fn body(e: &Entry, lang: Lang) -> String {
+    let t = e.text(lang);
+    let mut out = plain_text(&t.summary);
+    for s in [
+        &t.explanation,
+        &t.causes,
+        &t.diagnosis,
+        &t.client,
+        &t.server,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        out.push('\n');
+        out.push_str(&plain_text(s));
+    }
+    out
+}
+
+/// Markdown as plain text: text and code spans kept, markup dropped, blocks on their own lines.
+pub fn plain_text(md: &str) -> String {
+    use pulldown_cmark::{Event, Parser, TagEnd};
+    let mut out = String::with_capacity(md.len());
+    for ev in Parser::new(md) {
+        match ev {
+            Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            Event::SoftBreak | Event::HardBreak => out.push(' '),
+            Event::End(
+                TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::CodeBlock,
+            ) => out.push('\n'),
+            Event::End(TagEnd::TableCell) => out.push_str(" | "),
+            Event::End(TagEnd::TableRow | TagEnd::TableHead) => out.push('\n'),
+            _ => {}
+        }
+    }
+    out.trim().to_owned()
+}
+
+/// Text safe inside HTML.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A snippet's HTML back to plain text for the terminal (`<mark>` dropped, entities decoded).
+pub fn plain_snippet(html: &str) -> String {
+    html.replace("<mark>", "")
+        .replace("</mark>", "")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// Escape `fragment`, wrapping the highlighted byte ranges in `<mark>`.
+fn highlight(fragment: &str, ranges: &[std::ops::Range<usize>]) -> String {
+    let mut out = String::new();
+    let mut at = 0;
+    for r in ranges {
+        if r.start < at
+            || r.end > fragment.len()
+            || !fragment.is_char_boundary(r.start)
+            || !fragment.is_char_boundary(r.end)
+        {
+            continue;
+        }
+        out.push_str(&escape(&fragment[at..r.start]));
+        out.push_str("<mark>");
+        out.push_str(&escape(&fragment[r.clone()]));
+        out.push_str("</mark>");
+        at = r.end;
+    }
+    out.push_str(&escape(&fragment[at..]));
+    out.replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index() -> SearchIndex {
+        SearchIndex::build(crate::embedded::registry()).unwrap()
+    }
+
+    fn first(ix: &SearchIndex, q: &str, lang: Lang) -> Option<String> {
+        ix.search(q, lang, 5)
+            .results
+            .first()
+            .map(|h| h.key().slug())
+    }
+
+    #[test]
+    fn numbers_resolve_before_text() {
+        let ix = index();
+        assert_eq!(first(&ix, "1006", Lang::En).as_deref(), Some("1006"));
+        let a = ix.search("4123", Lang::En, 5);
+        assert_eq!(a.results[0].key(), Key::Range(4000, 4999));
+        assert_eq!(a.results[0].url, "/codes/4000-4999.html#4123");
+        assert!(a.notice.unwrap().contains("4123"));
+        let a = ix.search("5000", Lang::Zh, 5);
+        assert!(a.results.is_empty());
+        assert!(a.notice.unwrap().contains("0–4999"));
+    }
+
+    #[test]
+    fn any_input_is_accepted() {
+        let ix = index();
+        for q in [
+            "-1006",
+            "*",
+            "field:*",
+            "title:(",
+            "\"",
+            "AND OR NOT",
+            "",
+            "   ",
+            "🙂",
+            "a\u{0}b",
+            &"x".repeat(10_000),
+        ] {
+            let _ = ix.search(q, Lang::En, 10);
+        }
+        assert!(
+            ix.search(&"y".repeat(10_000), Lang::En, 10)
+                .query
+                .chars()
+                .count()
+                <= MAX_QUERY_CHARS
+        );
+    }
+
+    #[test]
+    fn snippets_are_escaped() {
+        assert_eq!(
+            highlight("a <b> c <d>", &[2..5, 8..11]),
+            "a <mark>&lt;b&gt;</mark> c <mark>&lt;d&gt;</mark>"
+        );
+        assert_eq!(escape("<script>\"'&"), "&lt;script&gt;&quot;&#39;&amp;");
+    }
+
+    #[test]
+    fn markdown_becomes_plain_text() {
+        assert_eq!(
+            plain_text("A **bold** `code` [link](x.md)\n\n- one\n- two"),
+            "A bold code link\none\ntwo"
+        );
+    }
+}

@@ -1,0 +1,298 @@
+//! `closecodes serve`: the built site plus search, with every input, connection and lifetime bounded.
+//!
+//! [`app`] is the whole HTTP surface, a plain `Router` (tests drive it with `oneshot`):
+//! - `/api/search?q=&lang=&limit=`: [`Answer`](crate::search::Answer) as JSON;
+//! - `/api/codes/{n}`: one entry as in `codes.json` (a code inside a range gives the range);
+//! - `/{n}`, `/codes/{n}` (and under `/zh/`): a redirect to the article, language from `?lang=`,
+//!   the path or `Accept-Language`; a code inside a range lands on the range article, anchored;
+//! - everything else: files of the site only (`ServeDir` refuses `..`), its `404.html` otherwise.
+//!
+//! One layer stack bounds every request (timeout, body size, URI length, concurrency) and adds
+//! security headers; [`serve`] bounds connections (header-read timeout, lifetime, count).
+
+use crate::search::{MAX_LIMIT, SearchIndex};
+use axum::Router;
+use axum::extract::{Path as UrlPath, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use closecodes::registry::{Key, Lang, MAX_CODE};
+use serde::Deserialize;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tower::ServiceExt;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// Longest request URI accepted, in bytes.
+pub const MAX_URI: usize = 2048;
+/// Time allowed for one request.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// Time allowed for a client to send its request headers.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest life of one connection (keep-alive included).
+pub const CONNECTION_LIFETIME: Duration = Duration::from_secs(300);
+/// Most open connections.
+pub const MAX_CONNECTIONS: usize = 512;
+/// Most requests handled at once.
+pub const MAX_CONCURRENT: usize = 256;
+
+/// The site's Content-Security-Policy: mdBook's pages use inline scripts and styles of their own;
+/// nothing is loaded from elsewhere.
+pub const CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'";
+
+/// What the handlers share.
+pub struct AppState {
+    /// The search index (and the registry it was built from).
+    pub index: SearchIndex,
+    /// The built site's folder.
+    pub site: PathBuf,
+}
+
+/// The router with all routes and layers.
+pub fn app(state: Arc<AppState>) -> Router {
+    let headers = [
+        (header::CONTENT_SECURITY_POLICY, CSP),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_FRAME_OPTIONS, "SAMEORIGIN"),
+    ];
+    let mut router = Router::new()
+        .route("/api/search", get(search))
+        .route("/api/codes/{n}", get(code))
+        .fallback(site)
+        .with_state(state)
+        .layer(axum::middleware::from_fn(limit_uri))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(16 * 1024))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(tower::limit::ConcurrencyLimitLayer::new(MAX_CONCURRENT));
+    for (name, value) in headers {
+        router = router.layer(SetResponseHeaderLayer::overriding(
+            name,
+            HeaderValue::from_static(value),
+        ));
+    }
+    router
+}
+
+async fn limit_uri(req: Request, next: axum::middleware::Next) -> Response {
+    if req.uri().to_string().len() > MAX_URI {
+        return error(StatusCode::URI_TOO_LONG, "the request URI is too long");
+    }
+    next.run(req).await
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (status, json(&serde_json::json!({ "error": message }))).into_response()
+}
+
+/// JSON with `<`, `>` and `&` written as `\u003c`, `\u003e`, `\u0026`: the same value for a
+/// JSON parser, and nothing a browser could take for markup if the body were ever sniffed as HTML
+/// or pasted into a page. These characters only occur inside JSON strings.
+fn json<T: serde::Serialize>(value: &T) -> Response {
+    let text = serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned());
+    let text = text
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026");
+    ([(header::CONTENT_TYPE, "application/json")], text).into_response()
+}
+
+#[derive(Deserialize)]
+struct SearchParams {
+    #[serde(default)]
+    q: String,
+    lang: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn search(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    params: Result<Query<SearchParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Ok(Query(p)) = params else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "expected ?q=TEXT&lang=en|zh&limit=1-50",
+        );
+    };
+    let lang = language(p.lang.as_deref(), &headers, false);
+    let limit = p.limit.unwrap_or(10).clamp(1, MAX_LIMIT);
+    // Search is CPU work of well under a millisecond; it runs on the request's task.
+    let answer = state.index.search(&p.q, lang, limit);
+    let mut resp = json(&answer);
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+async fn code(State(state): State<Arc<AppState>>, UrlPath(n): UrlPath<String>) -> Response {
+    let reg = state.index.registry();
+    let entry = n
+        .parse::<u16>()
+        .ok()
+        .filter(|c| *c <= MAX_CODE)
+        .and_then(|c| reg.resolve(c).map(|e| (c, e)));
+    match entry {
+        Some((c, e)) => {
+            let mut v = closecodes::json::entry_json(e);
+            if e.key != Key::Code(c) {
+                v["requested"] = c.into();
+            }
+            json(&v)
+        }
+        None => error(
+            StatusCode::NOT_FOUND,
+            "not a close code: close codes are integers 0–4999",
+        ),
+    }
+}
+
+/// The language for a request: `?lang=`, then the path (`/zh/…`), then `Accept-Language`.
+fn language(param: Option<&str>, headers: &HeaderMap, zh_path: bool) -> Lang {
+    if let Some(l) = param.and_then(Lang::from_tag) {
+        return l;
+    }
+    if zh_path {
+        return Lang::Zh;
+    }
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mut best: Option<(f32, Lang)> = None;
+    for part in accept.split(',').take(16) {
+        let mut it = part.split(';');
+        let tag = it.next().unwrap_or("").trim();
+        let q = it
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .and_then(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if let Some(l) = Lang::from_tag(tag)
+            && best.is_none_or(|(bq, _)| q > bq)
+        {
+            best = Some((q, l));
+        }
+    }
+    best.map_or(Lang::En, |(_, l)| l)
+}
+
+/// `/1006`, `/codes/1006`, `/zh/1006`, `/zh/codes/1006/` → the code number and the zh prefix.
+fn short_link(path: &str) -> Option<(u16, bool)> {
+    let (zh, rest) = match path.strip_prefix("/zh/") {
+        Some(r) => (true, r),
+        None => (false, path.strip_prefix('/')?),
+    };
+    let rest = rest.strip_prefix("codes/").unwrap_or(rest);
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    if rest.is_empty() || rest.len() > 4 || !rest.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    rest.parse().ok().map(|n| (n, zh))
+}
+
+async fn site(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    if let Some((n, zh_path)) = short_link(req.uri().path()) {
+        let param = req.uri().query().and_then(|q| {
+            q.split('&')
+                .find_map(|kv| kv.strip_prefix("lang="))
+                .map(str::to_owned)
+        });
+        let lang = language(param.as_deref(), req.headers(), zh_path);
+        let Some(e) = state.index.registry().resolve(n) else {
+            return error(
+                StatusCode::NOT_FOUND,
+                "not a close code: close codes are 0–4999",
+            );
+        };
+        let prefix = if lang == Lang::Zh { "/zh/" } else { "/" };
+        let mut to = format!("{prefix}{}", e.page_path());
+        if e.key != Key::Code(n) {
+            to.push_str(&format!("#{n}"));
+        }
+        let mut resp = Redirect::to(&to).into_response();
+        resp.headers_mut()
+            .insert(header::VARY, HeaderValue::from_static("Accept-Language"));
+        return resp;
+    }
+    let not_found = ServeFile::new(state.site.join("404.html"));
+    let files = ServeDir::new(&state.site)
+        .append_index_html_on_directories(true)
+        .not_found_service(not_found);
+    // `not_found_service` answers with the 404 page and status 404.
+    match files.oneshot(req).await {
+        Ok(r) => r.into_response(),
+        Err(e) => match e {},
+    }
+}
+
+/// Accept connections on `listener` until `shutdown` resolves, serving `app` on each with a
+/// header-read timeout, a lifetime bound and a cap on open connections.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            _ = &mut shutdown => return Ok(()),
+            p = slots.clone().acquire_owned() => p.map_err(std::io::Error::other)?,
+        };
+        let (stream, _) = tokio::select! {
+            _ = &mut shutdown => return Ok(()),
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                // Out of file descriptors and the like: wait a moment instead of spinning.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .max_buf_size(64 * 1024)
+                .serve_connection(TokioIo::new(stream), service);
+            let _ = tokio::time::timeout(CONNECTION_LIFETIME, conn).await;
+            drop(permit);
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_links() {
+        assert_eq!(short_link("/1006"), Some((1006, false)));
+        assert_eq!(short_link("/codes/4123/"), Some((4123, false)));
+        assert_eq!(short_link("/zh/codes/1006"), Some((1006, true)));
+        assert_eq!(short_link("/codes/1006.html"), None);
+        assert_eq!(short_link("/12345"), None);
+        assert_eq!(short_link("/codes/"), None);
+    }
+
+    #[test]
+    fn accept_language_picks_the_preferred_known_language() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::ACCEPT_LANGUAGE,
+            HeaderValue::from_static("fr;q=1, zh-CN;q=0.9, en;q=0.5"),
+        );
+        assert_eq!(language(None, &h, false), Lang::Zh);
+        assert_eq!(language(Some("en"), &h, true), Lang::En);
+        assert_eq!(language(None, &HeaderMap::new(), false), Lang::En);
+    }
+}

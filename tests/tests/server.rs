@@ -1,0 +1,202 @@
+//! `closecodes serve` as browsers and tools use it: the API, short links, static files, limits and
+//! security headers (through `oneshot`), and one real round trip over TCP on port 0.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use closecodes_cli::search::SearchIndex;
+use closecodes_cli::server::{self, AppState};
+use closecodes_tests::{fixture, repo_root};
+use std::sync::{Arc, OnceLock};
+use tower::ServiceExt;
+
+/// A site built from the fixture book once per test process, and the shipped registry's index.
+fn state() -> Arc<AppState> {
+    static SITE: OnceLock<std::path::PathBuf> = OnceLock::new();
+    let site = SITE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap().keep();
+        let out = dir.join("site");
+        closecodes_cli::site::build(&fixture("book"), &out).unwrap();
+        out
+    });
+    let reg = closecodes::registry::load(&repo_root().join("data")).unwrap();
+    Arc::new(AppState {
+        index: SearchIndex::build(reg).unwrap(),
+        site: site.clone(),
+    })
+}
+
+async fn get(uri: &str, headers: &[(&str, &str)]) -> (StatusCode, axum::http::HeaderMap, String) {
+    let mut req = Request::builder().uri(uri);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let resp = server::app(state())
+        .oneshot(req.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let body = axum::body::to_bytes(resp.into_body(), 1 << 22)
+        .await
+        .unwrap();
+    (status, headers, String::from_utf8_lossy(&body).into_owned())
+}
+
+fn json(body: &str) -> serde_json::Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+#[tokio::test]
+async fn search_api_answers_in_both_languages() {
+    let (s, h, body) = get("/api/search?q=1006", &[]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(h[header::CONTENT_TYPE], "application/json");
+    let v = json(&body);
+    assert_eq!(v["results"][0]["code"], 1006);
+    assert_eq!(v["results"][0]["url"], "/codes/1006.html");
+    let (_, _, body) = get("/api/search?q=%E6%96%AD%E7%BD%91&lang=zh", &[]).await; // 断网
+    let v = json(&body);
+    assert_eq!(v["results"][0]["code"], 1006);
+    assert_eq!(v["results"][0]["url"], "/zh/codes/1006.html");
+    let (_, _, body) = get("/api/search?q=4123", &[]).await;
+    let v = json(&body);
+    assert_eq!(v["results"][0]["range"], serde_json::json!([4000, 4999]));
+    assert_eq!(v["results"][0]["url"], "/codes/4000-4999.html#4123");
+    let (_, _, body) = get("/api/search?q=70000", &[]).await;
+    let v = json(&body);
+    assert!(v["results"].as_array().unwrap().is_empty());
+    assert!(v["notice"].as_str().unwrap().contains("0–4999"));
+}
+
+#[tokio::test]
+async fn search_api_never_reflects_markup_and_bounds_input() {
+    for q in [
+        "%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+        "field:*",
+        "-1006",
+        "%22",
+        "close%3Cb%3E",
+    ] {
+        let (s, _, body) = get(&format!("/api/search?q={q}"), &[]).await;
+        assert_eq!(s, StatusCode::OK, "{q}");
+        assert!(
+            !body.contains("<script") && !body.contains("<b>"),
+            "{q}: {body}"
+        );
+    }
+    let long = "a".repeat(3000);
+    let (s, _, _) = get(&format!("/api/search?q={long}"), &[]).await;
+    assert_eq!(s, StatusCode::URI_TOO_LONG);
+    let (s, _, _) = get("/api/search?q=x&limit=many", &[]).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (_, _, body) = get("/api/search?q=close&limit=1000", &[]).await;
+    assert!(json(&body)["results"].as_array().unwrap().len() <= 50);
+}
+
+#[tokio::test]
+async fn code_api_resolves_ranges() {
+    let (s, _, body) = get("/api/codes/1006", &[]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(json(&body)["code"], 1006);
+    let (_, _, body) = get("/api/codes/4123", &[]).await;
+    let v = json(&body);
+    assert_eq!(v["range"], serde_json::json!([4000, 4999]));
+    assert_eq!(v["requested"], 4123);
+    for bad in ["9999", "abc", "-1"] {
+        let (s, _, _) = get(&format!("/api/codes/{bad}"), &[]).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn short_links_redirect_by_language() {
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+    let cases: &[Case] = &[
+        ("/1006", &[], "/codes/1006.html"),
+        ("/codes/1006", &[], "/codes/1006.html"),
+        ("/4123", &[], "/codes/4000-4999.html#4123"),
+        ("/1006?lang=zh", &[], "/zh/codes/1006.html"),
+        ("/zh/1006", &[], "/zh/codes/1006.html"),
+        (
+            "/1006",
+            &[("accept-language", "zh-CN,zh;q=0.9,en;q=0.8")],
+            "/zh/codes/1006.html",
+        ),
+        (
+            "/1006",
+            &[("accept-language", "de, en;q=0.5")],
+            "/codes/1006.html",
+        ),
+        ("/codes/3500", &[], "/codes/3000-3999.html#3500"),
+    ];
+    for (uri, headers, to) in cases {
+        let (s, h, _) = get(uri, headers).await;
+        assert!(s.is_redirection(), "{uri}: {s}");
+        assert_eq!(h[header::LOCATION], *to, "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn static_files_and_nothing_outside_the_site() {
+    let (s, h, body) = get("/codes/1006.html", &[]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains("Abnormal Closure"));
+    assert!(
+        h[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'self'")
+    );
+    assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    let (s, _, _) = get("/zh/codes/1006.html", &[]).await;
+    assert_eq!(s, StatusCode::OK);
+    for bad in [
+        "/../Cargo.toml",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/codes/..%2f..%2fbook.toml",
+        "/nope.html",
+    ] {
+        let (s, _, body) = get(bad, &[]).await;
+        assert!(
+            s == StatusCode::NOT_FOUND || s == StatusCode::BAD_REQUEST,
+            "{bad}: {s}"
+        );
+        assert!(
+            !body.contains("[package]") && !body.contains("root:"),
+            "{bad}"
+        );
+    }
+    let (s, _, body) = get("/codes/4123.html", &[]).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(body.contains("cc-data"), "the 404 router page");
+}
+
+#[tokio::test]
+async fn a_real_round_trip_on_port_0() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server::serve(listener, server::app(state()), async {
+        let _ = stopped.await;
+    }));
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(b"GET /api/search?q=1001 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).await.unwrap();
+    assert!(buf.starts_with("HTTP/1.1 200"), "{buf}");
+    assert!(buf.contains("\"code\":1001"), "{buf}");
+    // A client that never finishes its headers is cut off, not kept forever.
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    slow.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(server::HEADER_TIMEOUT * 2, slow.read_to_end(&mut rest)).await;
+    assert!(
+        read.is_ok(),
+        "the server closes a connection whose headers never end"
+    );
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+}

@@ -1,0 +1,273 @@
+// Close Codes: search on top of mdBook's own search (searcher.js), in both languages.
+//
+// - Server mode (the site is served by `closecodes serve`, which answers /api/search): results come
+//   from the server in the page's language. mdBook's list and header are swapped for fresh copies
+//   (same ids, same styles), so elasticlunr keeps writing into detached nodes nobody sees.
+// - Static mode (no API): mdBook's elasticlunr results stay; a number or range typed in the bar
+//   gets a first result linking its page, and the Chinese build says that full-text Chinese search
+//   needs the server.
+//
+// Safety: text from the URL, the bar or the API is written with textContent only. The one HTML
+// input is the server's snippet (already escaped by the server); it is parsed inertly and only
+// text and <mark> are kept. No eval, no inline handlers, no external requests.
+/* global path_to_root */
+(function () {
+    "use strict";
+    const bar = document.getElementById("mdbook-searchbar");
+    const barOuter = document.getElementById("mdbook-searchbar-outer");
+    const outer = document.getElementById("mdbook-searchresults-outer");
+    let list = document.getElementById("mdbook-searchresults");
+    let header = document.getElementById("mdbook-searchresults-header");
+    // No mdBook search on this page (search disabled in the build): nothing to cooperate with.
+    if (!bar || !outer || !list || !header || !window.fetch || !window.URL) return;
+
+    const zh = /^zh\b/i.test(document.documentElement.lang || "");
+    const lang = zh ? "zh" : "en";
+    const T = zh ? {
+        count: (n, q) => n ? "“" + q + "”共 " + n + " 条结果：" : "没有找到“" + q + "”的结果。",
+        notCode: (q) => q + " 不是关闭码（取值范围 0–4999）",
+        hint: "中文全文搜索需要 closecodes serve 服务器；这里只能按关闭码编号查找。",
+        searching: "搜索中…",
+        failed: "搜索失败，请稍后再试。",
+        code: (c) => "关闭码 " + c,
+        range: (r) => "号段 " + r,
+        inRange: (r) => "没有单独的文章，属于号段 " + r + "。",
+    } : {
+        count: (n, q) => n ? n + (n === 1 ? " result" : " results") + " for “" + q + "”:" : "No results for “" + q + "”.",
+        notCode: (q) => q + ": not a close code (0–4999)",
+        hint: "",
+        searching: "Searching…",
+        failed: "Search failed; please try again.",
+        code: (c) => "Close code " + c,
+        range: (r) => "Range " + r,
+        inRange: (r) => "No article of its own; it falls in the range " + r + ".",
+    };
+
+    // Site root: mdBook's `path_to_root` points at this build's root; the Chinese build is /zh/.
+    const bookRoot = new URL((typeof path_to_root === "string" && path_to_root) || "./", location.href);
+    const siteRoot = zh ? new URL("../", bookRoot) : bookRoot;
+    // A site-absolute path from codes.json or the API ("/codes/1006.html", "zh/codes/1006.html")
+    // resolved under the site root; anything that leaves this origin is refused.
+    function siteUrl(path) {
+        if (typeof path !== "string" || /^\/\/|^[a-z][a-z0-9+.-]*:/i.test(path)) return null;
+        const u = new URL(path.replace(/^\/+/, ""), siteRoot);
+        return u.origin === siteRoot.origin && u.href.indexOf(siteRoot.href) === 0 ? u.href : null;
+    }
+    const apiUrl = (q, limit) => siteRoot.href + "api/search?q=" + encodeURIComponent(q) +
+        "&lang=" + lang + "&limit=" + limit;
+    const rangeText = (r) => r[0] + "–" + r[1];
+
+    function el(tag, cls, text) {
+        const e = document.createElement(tag);
+        if (cls) e.className = cls;
+        if (text !== undefined) e.textContent = text;
+        return e;
+    }
+    // One result in mdBook's own markup: <li><a>label title</a><span class="teaser">…</span></li>.
+    function resultItem(href, label, title, teaser) {
+        const li = el("li"), a = el("a");
+        a.href = href;
+        // Range titles repeat the numbers ("4000–4999: private use"); the label already shows them.
+        if (label && title.indexOf(label) === 0) title = title.slice(label.length).replace(/^\s*[:：]\s*/, "") || title;
+        a.append(el("span", "closecodes-search-label", label), " ", el("span", "closecodes-search-title", title));
+        li.append(a);
+        if (teaser) li.append(teaser);
+        return li;
+    }
+    function setHeader(main, extra) {
+        header.textContent = main;
+        for (const t of extra) if (t) header.append(" ", el("span", "closecodes-search-notice", t));
+    }
+
+    let mode = "detecting"; // then "server" or "static"
+
+    // ---------------------------------------------------------------- static mode: number fast path
+    let codes = null;       // {byCode: Map(code → {href, title}), ranges: [{lo, hi, href, title}]}
+    let codesLoading = false;
+    function fallbackCodes() {
+        const byCode = new Map(), ranges = [];
+        for (let c = 1000; c <= 1015; c++) byCode.set(c, {href: siteUrl((zh ? "zh/" : "") + "codes/" + c + ".html"), title: T.code(c)});
+        for (const r of [[0, 999], [1016, 1999], [2000, 2999], [3000, 3999], [4000, 4999]]) {
+            ranges.push({lo: r[0], hi: r[1], href: siteUrl((zh ? "zh/" : "") + "codes/" + r[0] + "-" + r[1] + ".html"), title: T.range(rangeText(r))});
+        }
+        return {byCode, ranges};
+    }
+    function loadCodes() {
+        if (codes || codesLoading) return;
+        codesLoading = true;
+        fetch(siteRoot.href + "codes.json", {headers: {Accept: "application/json"}})
+            .then((r) => { if (!r.ok) throw new Error(r.status); return r.json(); })
+            .then((json) => {
+                const byCode = new Map(), ranges = [];
+                for (const e of json.entries || []) {
+                    const href = siteUrl(e.url && e.url[lang]);
+                    const title = String((e[lang] && e[lang].title) || e.name || "");
+                    if (!href) continue;
+                    if (Number.isInteger(e.code)) byCode.set(e.code, {href, title});
+                    else if (Array.isArray(e.range)) ranges.push({lo: +e.range[0], hi: +e.range[1], href, title});
+                }
+                if (!byCode.size && !ranges.length) throw new Error("empty codes.json");
+                codes = {byCode, ranges};
+            })
+            .catch(() => { codes = fallbackCodes(); }) // plain `mdbook serve`, file://, old builds
+            .then(decorate);
+    }
+    // What a numeric query means: {link: <li>} or {notice: text}, or null for ordinary text.
+    function fastPath(q) {
+        const m = /^(\d{1,9})(?:\s*[-–—~]\s*(\d{1,9}))?$/.exec(q);
+        if (!m) return null;
+        const lo = +m[1], hi = m[2] === undefined ? lo : +m[2];
+        if (lo > 4999 || hi > 4999) return {notice: T.notCode(hi > 4999 && lo <= 4999 ? hi : lo)};
+        if (lo > hi) return null;
+        if (!codes) { loadCodes(); return null; }
+        const page = lo === hi && codes.byCode.get(lo);
+        if (page) return {link: resultItem(page.href, String(lo), page.title)};
+        const r = codes.ranges.find((x) => x.lo <= lo && hi <= x.hi);
+        if (!r) return null;
+        const label = rangeText([r.lo, r.hi]);
+        if (lo !== hi) return {link: resultItem(r.href, label, r.title)};
+        // A code without an article: its range page, anchored (closecodes.js explains it there).
+        return {link: resultItem(r.href + "#" + lo, String(lo), r.title, el("span", "teaser", T.inRange(label)))};
+    }
+    // Runs after every change mdBook makes to its list or header, and on every keystroke.
+    const observer = new MutationObserver(() => decorate());
+    function observe() {
+        observer.observe(list, {childList: true});
+        observer.observe(header, {childList: true, characterData: true, subtree: true});
+    }
+    function decorate() {
+        if (mode !== "static") return;
+        observer.disconnect(); // our own edits must not re-trigger us
+        const q = bar.value.trim();
+        for (const old of list.querySelectorAll("li.closecodes-fastpath")) old.remove();
+        const fp = q ? fastPath(q) : null;
+        if (fp && fp.link) {
+            fp.link.classList.add("closecodes-fastpath");
+            list.prepend(fp.link);
+        }
+        // Before elasticlunr's index is loaded mdBook shows nothing; show our part anyway.
+        const indexReady = Array.isArray(window.search && window.search.doc_urls);
+        if (q && (fp || zh || indexReady)) {
+            setHeader(T.count(list.children.length, q), [fp && fp.notice, T.hint]);
+            outer.classList.remove("hidden");
+        }
+        observe();
+    }
+
+    // ---------------------------------------------------------------- server mode
+    let timer = 0, controller = null, active = -1, enterPending = false;
+    function highlight(i) {
+        const items = list.children;
+        if (active >= 0 && items[active]) items[active].classList.remove("focus");
+        active = Math.max(-1, Math.min(i, items.length - 1));
+        if (active >= 0) {
+            items[active].classList.add("focus");
+            items[active].scrollIntoView({block: "nearest"});
+        }
+    }
+    function openItem(i) {
+        const a = list.children[i] && list.children[i].querySelector("a");
+        if (a) location.assign(a.href);
+    }
+    // The server's snippet: parsed inertly (a <template> runs nothing), then only text and
+    // <mark> elements (without attributes) are copied into the page.
+    function snippet(html) {
+        const t = document.createElement("template"), out = el("span", "teaser");
+        t.innerHTML = typeof html === "string" ? html : "";
+        (function copy(from, to) {
+            for (const n of from.childNodes) {
+                if (n.nodeType === Node.TEXT_NODE) to.append(n.data);
+                else if (n.nodeName === "MARK") copy(n, to.appendChild(el("mark")));
+                else if (n.nodeType === Node.ELEMENT_NODE) copy(n, to);
+            }
+        })(t.content, out);
+        return out;
+    }
+    function render(data, q) {
+        list.textContent = "";
+        active = -1;
+        for (const r of Array.isArray(data.results) ? data.results : []) {
+            const href = r && siteUrl(r.url);
+            if (!href) continue;
+            const label = Number.isInteger(r.code) ? String(r.code) : Array.isArray(r.range) ? rangeText(r.range) : "";
+            list.append(resultItem(href, label, String(r.title || ""), snippet(r.snippet)));
+        }
+        setHeader(T.count(list.children.length, typeof data.query === "string" ? data.query : q),
+            [typeof data.notice === "string" ? data.notice : ""]);
+        outer.classList.remove("hidden");
+        if (enterPending && list.children.length) openItem(0);
+        enterPending = false;
+    }
+    function runQuery() {
+        clearTimeout(timer);
+        timer = 0;
+        if (controller) controller.abort(); // a newer query makes the older answer stale
+        const q = bar.value.trim();
+        if (!q) {
+            list.textContent = "";
+            outer.classList.add("hidden");
+            return;
+        }
+        const mine = controller = new AbortController();
+        if (barOuter) barOuter.classList.add("searching");
+        fetch(apiUrl(q, 10), {signal: mine.signal, headers: {Accept: "application/json"}})
+            .then((r) => { if (!r.ok) throw new Error(r.status); return r.json(); })
+            .then((data) => render(data || {}, q), (err) => {
+                if (err.name === "AbortError") return;
+                list.textContent = "";
+                setHeader(T.failed, []);
+                outer.classList.remove("hidden");
+            })
+            .then(() => {
+                if (controller === mine) { controller = null; if (barOuter) barOuter.classList.remove("searching"); }
+            });
+    }
+    function startServerMode() {
+        // Swap mdBook's list and header for empty copies: searcher.js keeps references to the old
+        // ones and may go on filling them, out of the document.
+        const newList = list.cloneNode(false), newHeader = header.cloneNode(false);
+        list.replaceWith(newList);
+        header.replaceWith(newHeader);
+        list = newList;
+        header = newHeader;
+        outer.classList.add("hidden");
+        bar.addEventListener("input", (e) => {
+            if (e.isComposing) return; // wait for the IME to finish (compositionend)
+            clearTimeout(timer);
+            timer = setTimeout(runQuery, 120);
+        });
+        bar.addEventListener("compositionend", () => { clearTimeout(timer); timer = setTimeout(runQuery, 120); });
+        // Keys in the bar: handled here and stopped, so searcher.js does not act on its hidden
+        // list. Focus stays in the bar, so window.search.hasFocus() stays true and book.js does
+        // not turn arrow keys into chapter navigation. Escape is left to searcher.js.
+        bar.addEventListener("keydown", (e) => {
+            if (e.altKey || e.ctrlKey || e.metaKey || e.shiftKey || e.isComposing) return;
+            if (e.key !== "ArrowDown" && e.key !== "ArrowUp" && e.key !== "Enter") return;
+            e.preventDefault();
+            e.stopPropagation();
+            if (e.key === "ArrowDown") highlight(active + 1);
+            else if (e.key === "ArrowUp") highlight(active - 1);
+            else if (timer || controller) { enterPending = true; runQuery(); } // results not current yet
+            else openItem(active >= 0 ? active : 0);
+        });
+        if (bar.value.trim()) runQuery(); // opened with ?search=… or typed during detection
+    }
+
+    // ---------------------------------------------------------------- mode detection, once a page
+    const probe = new AbortController();
+    const probeTimer = setTimeout(() => probe.abort(), 3000);
+    fetch(apiUrl("1000", 1), {signal: probe.signal, headers: {Accept: "application/json"}})
+        .then((r) => r.ok ? r.json() : null)
+        .then((j) => !!(j && Array.isArray(j.results)), () => false)
+        .then((server) => {
+            clearTimeout(probeTimer);
+            mode = server ? "server" : "static";
+            if (server) {
+                startServerMode();
+            } else {
+                observe();
+                bar.addEventListener("input", decorate);
+                decorate();
+            }
+        });
+})();
