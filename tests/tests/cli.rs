@@ -357,3 +357,60 @@ fn a_failed_build_keeps_the_previous_site_whole() {
         "temporary build folders are removed on failure"
     );
 }
+
+#[test]
+fn search_prints_json_in_rank_order() {
+    let out = closecodes(
+        &["search", "--json", "--limit", "3", "ABNORMAL_CLOSURE"],
+        &repo_root(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let hits = v.as_array().unwrap();
+    assert!(!hits.is_empty() && hits.len() <= 3);
+    assert_eq!(hits[0]["code"], 1006);
+    for h in hits {
+        assert!(h["title"].is_string() && h["url"].is_string() && h["snippet"].is_string());
+    }
+    let out = closecodes(
+        &["search", "--json", "--lang", "zh", "服务器重启"],
+        &repo_root(),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["code"], 1012);
+    assert_eq!(v[0]["url"], "/zh/codes/1012.html");
+}
+
+#[test]
+fn explain_like_rustc_explain() {
+    // Piped: plain Markdown, no escape codes.
+    let out = closecodes(&["explain", "1006"], &repo_root());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(text.starts_with("# 1006 Abnormal Closure\n"), "{text}");
+    assert!(!text.contains('\u{1b}'));
+    // Forced colour: styled.
+    let out = closecodes(&["explain", "1006", "--color", "always"], &repo_root());
+    assert!(String::from_utf8_lossy(&out.stdout).contains('\u{1b}'));
+    // Chinese, and a code inside a range explains the range.
+    let out = closecodes(&["explain", "4123", "--lang", "zh"], &repo_root());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("# 4000–4999 "), "{text}");
+    assert!(text.contains("4123"));
+    // Unknown: one line on stderr, exit 1.
+    for bad in ["9999", "NoSuchConstant"] {
+        let out = closecodes(&["explain", bad], &repo_root());
+        assert_eq!(out.status.code(), Some(1), "{bad}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.starts_with("error: "), "{err}");
+    }
+    // No data files needed at run time.
+    let empty = tempfile::tempdir().unwrap();
+    let out = closecodes(&["explain", "1001"], empty.path());
+    assert!(out.status.success());
+}

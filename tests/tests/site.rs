@@ -342,3 +342,64 @@ fn mdbook_fails_on_a_directive_naming_no_code() {
         "{stderr}"
     );
 }
+
+#[test]
+fn mdbook_serve_rebuilds_when_the_data_changes() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("book"), tmp.path());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = mdbook()
+        .args(["serve", "-n", "127.0.0.1", "-p", &port.to_string()])
+        .current_dir(tmp.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let fetch = |path: &str| -> Option<String> {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+        s.write_all(format!("GET {path} HTTP/1.0\r\nHost: x\r\n\r\n").as_bytes())
+            .ok()?;
+        let mut out = String::new();
+        s.read_to_string(&mut out).ok()?;
+        Some(out)
+    };
+    let wait_for = |needle: &str, secs: u64| {
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        while std::time::Instant::now() < until {
+            if fetch("/codes/1006.html").is_some_and(|p| p.contains(needle)) {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        false
+    };
+    let first = wait_for("Abnormal Closure", 30);
+    let data = tmp.path().join("data/codes.yaml");
+    let text = std::fs::read_to_string(&data).unwrap();
+    std::fs::write(
+        &data,
+        text.replace("title: Abnormal Closure", "title: Edited While Serving"),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let rebuilt = wait_for("Edited While Serving", 10);
+    let took = started.elapsed();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(first, "mdbook serve came up");
+    let shipped = std::fs::read_to_string(repo_root().join("book.toml")).unwrap();
+    assert!(
+        shipped.contains(r#"extra-watch-dirs = ["data""#),
+        "the shipped book watches data/"
+    );
+    assert!(rebuilt, "the page changed after the YAML was saved");
+    eprintln!(
+        "mdbook serve rebuilt after a data edit in {:.2} s",
+        took.as_secs_f64()
+    );
+}
