@@ -19,9 +19,11 @@ fn state() -> Arc<AppState> {
         out
     });
     let reg = closecodes::registry::load(&repo_root().join("data")).unwrap();
+    let (_tx, rx) = tokio::sync::watch::channel(false);
     Arc::new(AppState {
         index: SearchIndex::build(reg).unwrap(),
         site: site.clone(),
+        lab: closecodes_cli::lab::Lab::new(rx),
     })
 }
 

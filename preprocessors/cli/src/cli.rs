@@ -147,9 +147,12 @@ pub fn serve(
     };
     let entries = reg.entries().len();
     let index = SearchIndex::build(reg)?;
+    let (going_away, shutting_down) = tokio::sync::watch::channel(false);
+    let lab = crate::lab::Lab::new(shutting_down);
     let state = Arc::new(server::AppState {
         index,
         site: site.clone(),
+        lab,
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -161,8 +164,11 @@ pub fn serve(
             "serving {} on http://{bound}/ ({entries} entries; try http://{bound}/1006 or /api/search?q=断网&lang=zh)",
             site.display()
         );
-        let shutdown = async {
+        let shutdown = async move {
             let _ = tokio::signal::ctrl_c().await;
+            // Lab connections on /lab/going-away close with 1001 before the server stops.
+            let _ = going_away.send(true);
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         };
         server::serve(listener, server::app(state), shutdown).await?;
         Ok::<(), Error>(())

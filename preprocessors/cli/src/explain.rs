@@ -110,6 +110,10 @@ pub fn markdown(reg: &Registry, e: &Entry, asked: Option<u16>, lang: Lang) -> St
         ("h_server", &t.server),
     ] {
         if let Some(body) = body {
+            let body = match lang {
+                Lang::Zh => closecodes::render::join_cjk_lines(body),
+                Lang::En => body.clone(),
+            };
             md.push_str(&format!("\n## {}\n\n{}\n", s(head), body.trim_end()));
         }
     }

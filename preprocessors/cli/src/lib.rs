@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod embedded;
 pub mod explain;
+pub mod lab;
 pub mod search;
 pub mod server;
 pub mod site;

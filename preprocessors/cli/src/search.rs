@@ -471,7 +471,10 @@ pub fn body(e: &Entry, lang: Lang) -> String {
     .flatten()
     {
         out.push('\n');
-        out.push_str(&plain_text(s));
+        match lang {
+            Lang::Zh => out.push_str(&plain_text(&closecodes::render::join_cjk_lines(s))),
+            Lang::En => out.push_str(&plain_text(s)),
+        }
     }
     out
 }

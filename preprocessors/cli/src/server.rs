@@ -5,6 +5,7 @@
 //! - `/api/codes/{n}`: one entry as in `codes.json` (a code inside a range gives the range);
 //! - `/{n}`, `/codes/{n}` (and under `/zh/`): a redirect to the article, language from `?lang=`,
 //!   the path or `Accept-Language`; a code inside a range lands on the range article, anchored;
+//! - `/lab/…`: the close-code lab ([`crate::lab`]);
 //! - everything else: files of the site only (`ServeDir` refuses `..`), its `404.html` otherwise.
 //!
 //! One layer stack bounds every request (timeout, body size, URI length, concurrency) and adds
@@ -48,6 +49,8 @@ pub struct AppState {
     pub index: SearchIndex,
     /// The built site's folder.
     pub site: PathBuf,
+    /// The close-code lab under `/lab/`.
+    pub lab: crate::lab::Lab,
 }
 
 /// The router with all routes and layers.
@@ -58,11 +61,14 @@ pub fn app(state: Arc<AppState>) -> Router {
         (header::REFERRER_POLICY, "no-referrer"),
         (header::X_FRAME_OPTIONS, "SAMEORIGIN"),
     ];
-    let mut router = Router::new()
+    let lab = crate::lab::routes(state.lab.clone());
+    let site_and_api = Router::new()
         .route("/api/search", get(search))
         .route("/api/codes/{n}", get(code))
         .fallback(site)
-        .with_state(state)
+        .with_state(state);
+    let mut router = lab
+        .merge(site_and_api)
         .layer(axum::middleware::from_fn(limit_uri))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(16 * 1024))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
@@ -246,7 +252,7 @@ pub async fn serve(
             _ = &mut shutdown => return Ok(()),
             p = slots.clone().acquire_owned() => p.map_err(std::io::Error::other)?,
         };
-        let (stream, _) = tokio::select! {
+        let (stream, remote) = tokio::select! {
             _ = &mut shutdown => return Ok(()),
             accepted = listener.accept() => match accepted {
                 Ok(a) => a,
@@ -257,13 +263,22 @@ pub async fn serve(
                 }
             },
         };
-        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        // Handlers see the client's address (the lab caps connections per address).
+        let with_addr = tower::ServiceBuilder::new()
+            .map_request(move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(remote));
+                req
+            })
+            .service(app.clone());
+        let service = hyper_util::service::TowerToHyperService::new(with_addr);
         tokio::spawn(async move {
             let conn = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(HEADER_TIMEOUT)
                 .max_buf_size(64 * 1024)
-                .serve_connection(TokioIo::new(stream), service);
+                .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades();
             let _ = tokio::time::timeout(CONNECTION_LIFETIME, conn).await;
             drop(permit);
         });

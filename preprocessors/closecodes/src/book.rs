@@ -214,7 +214,7 @@ fn prepare_chapter(
         if let Some(title) = first_heading(&content) {
             ch.name = title;
         }
-        ch.content = content;
+        ch.content = crate::render::join_cjk_lines(&content);
     }
     let to_codes = relative_prefix(ch.path.as_deref().unwrap_or(&source)) + "codes/";
     ch.content = expand_directives(&ch.content, &label, |code| {

@@ -1,6 +1,6 @@
 //! `codes.json`: the registry as one JSON document for other tools (schema in `data/README.md`).
 
-use crate::registry::{Entry, ErrorText, Key, Registry, Source, Text};
+use crate::registry::{Entry, ErrorText, Key, LabObservation, Registry, Source, Text};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -30,6 +30,7 @@ struct JsonEntry<'a> {
     errors: &'a [ErrorText],
     related: Vec<serde_json::Value>,
     sources: &'a [Source],
+    lab: &'a [LabObservation],
     url: BTreeMap<&'static str, String>,
     en: &'a Text,
     zh: &'a Text,
@@ -73,6 +74,7 @@ fn entry(e: &Entry) -> JsonEntry<'_> {
         errors: &e.errors,
         related: e.related.iter().map(|k| key_value(*k)).collect(),
         sources: &e.sources,
+        lab: &e.lab,
         url: BTreeMap::from([("en", page.clone()), ("zh", format!("zh/{page}"))]),
         en: &e.en,
         zh: &e.zh,

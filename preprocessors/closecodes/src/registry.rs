@@ -317,6 +317,48 @@ pub struct Source {
     pub url: String,
 }
 
+/// What the lab server received back on a scenario's connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerSaw {
+    /// A Close frame with this code.
+    Code(u16),
+    /// A Close frame without a status code.
+    NoCode,
+    /// No Close frame: the transport ended.
+    Nothing,
+}
+
+impl Serialize for ServerSaw {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ServerSaw::Code(c) => s.serialize_u16(*c),
+            ServerSaw::NoCode => s.serialize_str("no-code"),
+            ServerSaw::Nothing => s.serialize_str("nothing"),
+        }
+    }
+}
+
+/// What the browser reported for a lab scenario.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrowserSaw {
+    /// `CloseEvent.code`.
+    pub code: u16,
+    /// `CloseEvent.wasClean`.
+    pub clean: bool,
+}
+
+/// One lab scenario, measured: the endpoint, the browser's `CloseEvent` and what the server got.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LabObservation {
+    /// The lab endpoint path, e.g. `/lab/close/1000` or `/lab/drop`.
+    pub endpoint: String,
+    /// What Chromium's `CloseEvent` reported.
+    pub browser: BrowserSaw,
+    /// What the lab server received back.
+    pub server: ServerSaw,
+}
+
 /// One language's prose for an entry. Markdown except `title` and `summary`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Text {
@@ -441,6 +483,8 @@ pub struct Entry {
     pub related: Vec<Key>,
     /// Citations.
     pub sources: Vec<Source>,
+    /// Lab scenarios for this code, as measured in a real browser.
+    pub lab: Vec<LabObservation>,
     /// English prose.
     pub en: Text,
     /// Chinese prose.
@@ -514,8 +558,18 @@ struct RawEntry {
     related: Vec<Spanned<RawRef>>,
     #[serde(default)]
     sources: Vec<Spanned<Source>>,
+    #[serde(default)]
+    lab: Vec<Spanned<RawLab>>,
     en: Option<Spanned<RawText>>,
     zh: Option<Spanned<RawText>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLab {
+    endpoint: String,
+    browser: BrowserSaw,
+    server: RawRef,
 }
 
 #[derive(Deserialize)]
@@ -539,6 +593,7 @@ struct RawText {
 }
 
 /// A `related` item: an integer code or a `"LO-HI"` range string.
+#[derive(Clone)]
 enum RawRef {
     Num(i64),
     Text(String),
@@ -911,6 +966,11 @@ fn validate(
             errors: r.errors.into_iter().map(|e| e.value).collect(),
             related: Vec::new(),
             sources: r.sources.into_iter().map(|s| s.value).collect(),
+            lab: r
+                .lab
+                .into_iter()
+                .filter_map(|l| lab_observation(l.value))
+                .collect(),
             en,
             zh,
             origin: Origin {
@@ -988,6 +1048,20 @@ fn entry_key(ctx: &mut Ctx, r: &RawEntry, entry_at: (u64, u64)) -> Option<(Key, 
     }
 }
 
+fn lab_observation(l: RawLab) -> Option<LabObservation> {
+    let server = match l.server {
+        RawRef::Num(n) => ServerSaw::Code(u16::try_from(n).ok().filter(|c| *c <= MAX_CODE)?),
+        RawRef::Text(t) if t == "no-code" => ServerSaw::NoCode,
+        RawRef::Text(t) if t == "nothing" => ServerSaw::Nothing,
+        RawRef::Text(_) => return None,
+    };
+    Some(LabObservation {
+        endpoint: l.endpoint,
+        browser: l.browser,
+        server,
+    })
+}
+
 /// Checks of single fields: non-empty names and texts, URLs, and what browser script may send.
 fn check_fields(ctx: &mut Ctx, r: &RawEntry, key: Option<Key>) {
     if r.name.value.trim().is_empty() {
@@ -1018,6 +1092,39 @@ fn check_fields(ctx: &mut Ctx, r: &RawEntry, key: Option<Key>) {
             ctx.err(e, &format!("errors[{i}].text"), "must not be empty");
         }
         check_url(ctx, e, &format!("errors[{i}].source"), &e.value.source);
+    }
+    for (i, l) in r.lab.iter().enumerate() {
+        let v = &l.value;
+        if !v.endpoint.starts_with("/lab/") || v.endpoint.chars().any(char::is_whitespace) {
+            ctx.err(
+                l,
+                &format!("lab[{i}].endpoint"),
+                format!(
+                    "`{}` is not a lab endpoint; expected a path such as /lab/close/1000",
+                    v.endpoint
+                ),
+            );
+        }
+        if v.browser.code > MAX_CODE {
+            ctx.err(
+                l,
+                &format!("lab[{i}].browser.code"),
+                format!("{} is outside 0–4999", v.browser.code),
+            );
+        }
+        if lab_observation(RawLab {
+            endpoint: v.endpoint.clone(),
+            browser: v.browser.clone(),
+            server: v.server.clone(),
+        })
+        .is_none()
+        {
+            ctx.err(
+                l,
+                &format!("lab[{i}].server"),
+                "expected a code (e.g. 1000), `no-code` or `nothing`",
+            );
+        }
     }
     for (i, s) in r.sources.iter().enumerate() {
         if s.value.title.trim().is_empty() {

@@ -6,7 +6,7 @@
 //! translated, table cells escaped, links relative to the page) and hands it to the template; it
 //! reads no YAML of the data and writes no files.
 
-use crate::registry::{Entry, Key, Lang, Registry, Runtime};
+use crate::registry::{Entry, Key, Lang, Registry, Runtime, ServerSaw};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -208,6 +208,10 @@ impl Renderer {
     fn view(&self, reg: &Registry, e: &Entry, lang: Lang, to_codes: &str) -> EntryView {
         let s = |k: &str| self.string(lang, k);
         let text = e.text(lang);
+        let prose = |s: &Option<String>| match lang {
+            Lang::Zh => s.as_deref().map(join_cjk_lines),
+            Lang::En => s.clone(),
+        };
         let is_range = matches!(e.key, Key::Range(..));
         let wire = s(match (e.wire, is_range) {
             (true, false) => "wire_yes",
@@ -258,11 +262,11 @@ impl Renderer {
             title: text.title.clone(),
             summary: text.summary.clone(),
             summary_html: inline_html(&text.summary),
-            explanation: text.explanation.clone(),
-            causes: text.causes.clone(),
-            diagnosis: text.diagnosis.clone(),
-            client: text.client.clone(),
-            server: text.server.clone(),
+            explanation: prose(&text.explanation),
+            causes: prose(&text.causes),
+            diagnosis: prose(&text.diagnosis),
+            client: prose(&text.client),
+            server: prose(&text.server),
             constants: Runtime::ALL
                 .iter()
                 .filter_map(|rt| e.constants.get(rt).map(|c| (rt, c)))
@@ -282,6 +286,24 @@ impl Renderer {
                 })
                 .collect(),
             related: e.related.iter().map(|k| link(*k)).collect(),
+            lab: e
+                .lab
+                .iter()
+                .map(|l| {
+                    let (server_key, server_html) = match l.server {
+                        ServerSaw::Code(c) => (c.to_string(), c.to_string()),
+                        ServerSaw::NoCode => ("no-code".to_owned(), s("server_no_code")),
+                        ServerSaw::Nothing => ("nothing".to_owned(), s("server_nothing")),
+                    };
+                    LabView {
+                        endpoint_html: escape_html(&l.endpoint),
+                        code: l.browser.code,
+                        clean: l.browser.clean,
+                        server_key,
+                        server_html,
+                    }
+                })
+                .collect(),
             inside,
             sources: e
                 .sources
@@ -322,6 +344,16 @@ struct EntryView {
     related: Vec<LinkView>,
     inside: Vec<LinkView>,
     sources: Vec<SourceView>,
+    lab: Vec<LabView>,
+}
+
+#[derive(Serialize)]
+struct LabView {
+    endpoint_html: String,
+    code: u16,
+    clean: bool,
+    server_key: String,
+    server_html: String,
 }
 
 #[derive(Serialize)]
@@ -370,6 +402,31 @@ fn template_error(name: &str, e: &tera::Error) -> RenderError {
 /// Text safe inside a Markdown table cell: pipes escaped, line breaks folded.
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+/// Chinese Markdown written over several lines: a line break between two CJK characters would
+/// show as a stray space, so such lines are joined. Lists, headings, tables, quotes, code and
+/// blank lines are left alone.
+pub fn join_cjk_lines(md: &str) -> String {
+    let cjk = |c: char| matches!(c as u32, 0x2E80..=0x9FFF | 0xF900..=0xFAFF | 0xFF00..=0xFFEF);
+    let mut out: Vec<String> = Vec::new();
+    let mut in_code = false;
+    for line in md.split('\n') {
+        let t = line.trim_start();
+        let continues = !in_code
+            && t.chars().next().is_some_and(cjk)
+            && out
+                .last()
+                .is_some_and(|prev| prev.chars().last().is_some_and(cjk));
+        if t.starts_with("```") {
+            in_code = !in_code;
+        }
+        match out.last_mut() {
+            Some(prev) if continues => prev.push_str(t),
+            _ => out.push(line.to_owned()),
+        }
+    }
+    out.join("\n")
 }
 
 /// Text safe inside HTML.
@@ -425,6 +482,19 @@ mod tests {
 ",
         )])
         .unwrap()
+    }
+
+    #[test]
+    fn chinese_lines_join_without_a_space() {
+        assert_eq!(
+            join_cjk_lines("第一行\n第二行。\n\n- 列表\n- 项"),
+            "第一行第二行。\n\n- 列表\n- 项"
+        );
+        assert_eq!(join_cjk_lines("English\nline"), "English\nline");
+        assert_eq!(
+            join_cjk_lines("```\n代码\n代码\n```"),
+            "```\n代码\n代码\n```"
+        );
     }
 
     #[test]
