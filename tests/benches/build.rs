@@ -12,7 +12,7 @@
 use closecodes::book::CloseCodes;
 use closecodes::registry::{self, Lang};
 use closecodes::render::Renderer;
-use closecodes_tests::{bins, mdbook, repo_root};
+use closecodes_tests::{bins, copy_dir, mdbook, repo_root};
 use mdbook_preprocessor::book::{Book, BookItem};
 use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
 use std::path::Path;
@@ -55,19 +55,6 @@ fn dir_size(p: &Path) -> u64 {
             }
         })
         .sum()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.path().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
 }
 
 /// A copy of the shipped book (book.toml, src, data, theme) in `dir`.

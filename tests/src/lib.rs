@@ -142,6 +142,43 @@ pub fn broken_links(site: &Path) -> Vec<(String, String)> {
     broken
 }
 
+/// Copy the folder `from` (recursively) to `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+/// `closecodes serve`'s app (search over the shipped data, the lab) serving `site` on a free
+/// loopback port. Returns the address and the lab's shutdown switch.
+pub async fn start_server(
+    site: PathBuf,
+) -> (std::net::SocketAddr, tokio::sync::watch::Sender<bool>) {
+    use closecodes_cli::{lab::Lab, search::SearchIndex, server};
+    let reg = closecodes::registry::load(&repo_root().join("data")).unwrap();
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let state = std::sync::Arc::new(server::AppState {
+        index: SearchIndex::build(reg).unwrap(),
+        site,
+        lab: Lab::new(rx),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(server::serve(
+        listener,
+        server::app(state),
+        std::future::pending(),
+    ));
+    (addr, tx)
+}
+
 /// All `.html` files below `dir`, sorted.
 pub fn html_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();

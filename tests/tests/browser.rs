@@ -8,13 +8,10 @@
 //! `.ci/run` installs `chromium` and `chromium-driver` from Debian; nothing is downloaded here.
 
 use closecodes::registry::{self, ServerSaw};
-use closecodes_cli::search::SearchIndex;
-use closecodes_cli::server::{self, AppState};
 use closecodes_tests::repo_root;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -26,25 +23,6 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-/// Start `closecodes serve`'s app (with the lab) on a free port; returns its address.
-async fn start_server(site: std::path::PathBuf) -> (SocketAddr, tokio::sync::watch::Sender<bool>) {
-    let reg = registry::load(&repo_root().join("data")).unwrap();
-    let (tx, rx) = tokio::sync::watch::channel(false);
-    let state = Arc::new(AppState {
-        index: SearchIndex::build(reg).unwrap(),
-        site,
-        lab: closecodes_cli::lab::Lab::new(rx),
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(server::serve(
-        listener,
-        server::app(state),
-        std::future::pending(),
-    ));
-    (addr, tx)
 }
 
 /// A plain static host for the same site: no API, no lab.
@@ -181,7 +159,7 @@ async fn the_site_and_the_lab_in_chromium() {
     let tmp = tempfile::tempdir().unwrap();
     let site = tmp.path().join("site");
     closecodes_cli::site::build(&repo_root(), &site).unwrap();
-    let (addr, _shutdown) = start_server(site.clone()).await;
+    let (addr, _shutdown) = closecodes_tests::start_server(site.clone()).await;
     let static_addr = start_static(site.clone()).await;
     let (driver, client) = start_driver().await;
     client

@@ -2,7 +2,7 @@
 //! fixture's exact located message and exit code), `export --json`, and `build`'s promise that a
 //! failure never leaves a half-written or empty site.
 
-use closecodes_tests::{bins, fixture, repo_root};
+use closecodes_tests::{bins, copy_dir, fixture, repo_root};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -244,19 +244,6 @@ fn export_json_is_the_whole_registry() {
         .expect("1006 exported");
     assert_eq!(c1006["wire"], false);
     assert_eq!(c1006["url"]["en"], "codes/1006.html");
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.path().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -3,13 +3,10 @@
 //! way a browser does; refusals are explained; shutdown sends 1001; per-address caps hold.
 
 use closecodes::registry::{self, ServerSaw};
-use closecodes_cli::search::SearchIndex;
-use closecodes_cli::server::{self, AppState};
 use closecodes_tests::repo_root;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use tokio_tungstenite::tungstenite::Message;
 
 /// Lab endpoints whose code tungstenite answers with 1002 while Chromium echoes it.
@@ -21,23 +18,9 @@ const TUNGSTENITE_REFUSES: [&str; 4] = [
 ];
 
 async fn start() -> (SocketAddr, tokio::sync::watch::Sender<bool>) {
-    let reg = registry::load(&repo_root().join("data")).unwrap();
-    let (tx, rx) = tokio::sync::watch::channel(false);
     let site = tempfile::tempdir().unwrap().keep();
     std::fs::write(site.join("index.html"), "<!doctype html><title>t</title>").unwrap();
-    let state = Arc::new(AppState {
-        index: SearchIndex::build(reg).unwrap(),
-        site,
-        lab: closecodes_cli::lab::Lab::new(rx),
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(server::serve(
-        listener,
-        server::app(state),
-        std::future::pending(),
-    ));
-    (addr, tx)
+    closecodes_tests::start_server(site).await
 }
 
 async fn http(addr: SocketAddr, path: &str) -> (u16, String) {

@@ -3,7 +3,7 @@
 
 use closecodes::book::CloseCodes;
 use closecodes::registry::{self, Key, Lang};
-use closecodes_tests::{broken_links, fixture, html_files, mdbook, normalize, repo_root};
+use closecodes_tests::{broken_links, copy_dir, fixture, html_files, mdbook, normalize, repo_root};
 use scraper::{Html, Selector};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -23,19 +23,6 @@ fn text_of(html: &Html, selector: &str) -> String {
         .map(|e| e.text().collect::<String>())
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.path().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -322,32 +322,42 @@ async fn send_close(ws: &mut Ws, code: u16, reason: &str) -> Received {
     read_reply(ws, Duration::from_secs(5)).await
 }
 
-async fn echo(State(lab): State<Lab>, req: Request) -> Response {
-    upgrade(&lab, req, config(MAX_MESSAGE), |mut ws| async move {
-        loop {
-            let Ok(next) = tokio::time::timeout(IDLE, ws.next()).await else {
-                return send_close(&mut ws, 1001, "idle for 60 s").await;
-            };
-            match next {
-                Some(Ok(m @ (Message::Text(_) | Message::Binary(_)))) => {
-                    if ws.send(m).await.is_err() {
-                        return Received::Nothing;
-                    }
-                }
-                Some(Ok(Message::Close(Some(f)))) => {
-                    return Received::Code {
-                        code: f.code.into(),
-                        reason: f.reason.to_string(),
-                    };
-                }
-                Some(Ok(Message::Close(None))) => return Received::NoCode,
-                Some(Ok(_)) => {}
-                Some(Err(tungstenite::Error::Capacity(_))) => {
-                    return send_close(&mut ws, 1009, "message over 64 KiB").await;
-                }
-                Some(Err(_)) | None => return Received::Nothing,
+/// Echo messages up to `limit` bytes; a longer one gets 1009. Ends on the peer's Close frame, the
+/// end of the transport, or 60 idle seconds (1001).
+async fn echo_until_closed(mut ws: Ws, limit: usize) -> Received {
+    loop {
+        let Ok(next) = tokio::time::timeout(IDLE, ws.next()).await else {
+            return send_close(&mut ws, 1001, "idle for 60 s").await;
+        };
+        match next {
+            Some(Ok(m @ (Message::Text(_) | Message::Binary(_)))) if m.len() > limit => {
+                let reason = format!("message of {} bytes; the limit is {limit}", m.len());
+                return send_close(&mut ws, 1009, &reason).await;
             }
+            Some(Ok(m @ (Message::Text(_) | Message::Binary(_)))) => {
+                if ws.send(m).await.is_err() {
+                    return Received::Nothing;
+                }
+            }
+            Some(Ok(Message::Close(Some(f)))) => {
+                return Received::Code {
+                    code: f.code.into(),
+                    reason: f.reason.to_string(),
+                };
+            }
+            Some(Ok(Message::Close(None))) => return Received::NoCode,
+            Some(Ok(_)) => {}
+            Some(Err(tungstenite::Error::Capacity(_))) => {
+                return send_close(&mut ws, 1009, "message over 64 KiB").await;
+            }
+            Some(Err(_)) | None => return Received::Nothing,
         }
+    }
+}
+
+async fn echo(State(lab): State<Lab>, req: Request) -> Response {
+    upgrade(&lab, req, config(MAX_MESSAGE), |ws| {
+        echo_until_closed(ws, MAX_MESSAGE)
     })
 }
 
@@ -407,36 +417,8 @@ async fn bad_utf8(State(lab): State<Lab>, req: Request) -> Response {
 }
 
 async fn limit(State(lab): State<Lab>, req: Request) -> Response {
-    upgrade(&lab, req, config(MAX_MESSAGE), |mut ws| async move {
-        loop {
-            let Ok(next) = tokio::time::timeout(IDLE, ws.next()).await else {
-                return send_close(&mut ws, 1001, "idle for 60 s").await;
-            };
-            match next {
-                Some(Ok(m @ (Message::Text(_) | Message::Binary(_)))) if m.len() > SMALL_LIMIT => {
-                    let reason =
-                        format!("message of {} bytes; the limit is {SMALL_LIMIT}", m.len());
-                    return send_close(&mut ws, 1009, &reason).await;
-                }
-                Some(Ok(m @ (Message::Text(_) | Message::Binary(_)))) => {
-                    if ws.send(m).await.is_err() {
-                        return Received::Nothing;
-                    }
-                }
-                Some(Ok(Message::Close(Some(f)))) => {
-                    return Received::Code {
-                        code: f.code.into(),
-                        reason: f.reason.to_string(),
-                    };
-                }
-                Some(Ok(Message::Close(None))) => return Received::NoCode,
-                Some(Ok(_)) => {}
-                Some(Err(tungstenite::Error::Capacity(_))) => {
-                    return send_close(&mut ws, 1009, "message over 64 KiB").await;
-                }
-                Some(Err(_)) | None => return Received::Nothing,
-            }
-        }
+    upgrade(&lab, req, config(MAX_MESSAGE), |ws| {
+        echo_until_closed(ws, SMALL_LIMIT)
     })
 }
 

@@ -350,14 +350,8 @@ impl SearchIndex {
         }
         let text = e.text(lang);
         Hit {
-            code: match e.key {
-                Key::Code(c) => Some(c),
-                Key::Range(..) => None,
-            },
-            range: match e.key {
-                Key::Range(lo, hi) => Some([lo, hi]),
-                Key::Code(_) => None,
-            },
+            code: e.key.code(),
+            range: e.key.range(),
             title: text.title.clone(),
             url,
             snippet: snippet

@@ -47,14 +47,8 @@ pub fn key_value(k: Key) -> serde_json::Value {
 fn entry(e: &Entry) -> JsonEntry<'_> {
     let page = e.page_path();
     JsonEntry {
-        code: match e.key {
-            Key::Code(c) => Some(c),
-            Key::Range(..) => None,
-        },
-        range: match e.key {
-            Key::Range(lo, hi) => Some([lo, hi]),
-            Key::Code(_) => None,
-        },
+        code: e.key.code(),
+        range: e.key.range(),
         name: &e.name,
         status: e.status.key(),
         registration: e.registration.map(|r| r.key()),

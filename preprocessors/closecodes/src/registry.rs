@@ -409,6 +409,22 @@ impl Key {
         self.lo() <= code && code <= self.hi()
     }
 
+    /// The code, for a single code.
+    pub fn code(self) -> Option<u16> {
+        match self {
+            Key::Code(c) => Some(c),
+            Key::Range(..) => None,
+        }
+    }
+
+    /// `[lo, hi]`, for a range.
+    pub fn range(self) -> Option<[u16; 2]> {
+        match self {
+            Key::Range(lo, hi) => Some([lo, hi]),
+            Key::Code(_) => None,
+        }
+    }
+
     /// The page slug: `1006` or `4000-4999`.
     pub fn slug(self) -> String {
         match self {
