@@ -14,6 +14,7 @@
 use crate::tokenize;
 use closecodes::registry::{Entry, Key, Lang, MAX_CODE, Registry};
 use serde::Serialize;
+use std::collections::HashMap;
 use tantivy::collector::TopDocs;
 use tantivy::query::{
     BooleanQuery, BoostQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query, TermQuery,
@@ -21,7 +22,6 @@ use tantivy::query::{
 use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
-use tantivy::snippet::SnippetGenerator;
 use tantivy::{Index, IndexReader, TantivyDocument, Term, doc};
 
 /// Longest query accepted, in characters; longer input is cut there.
@@ -31,6 +31,8 @@ const MAX_TERMS: usize = 24;
 /// Most results returned.
 pub const MAX_LIMIT: usize = 50;
 const ANALYZER: &str = "closecodes";
+/// Length of a snippet, in characters.
+const SNIPPET_CHARS: usize = 180;
 const IDENT_ANALYZER: &str = "closecodes-ident";
 
 struct Fields {
@@ -49,6 +51,13 @@ pub struct SearchIndex {
     reg: Registry,
     reader: IndexReader,
     fields: Fields,
+    /// Entry index by constant (every trailing run of its segments), name and title, normalized.
+    exact: HashMap<String, Vec<usize>>,
+    /// Every error text, normalized, with its entry index.
+    error_texts: Vec<(String, usize)>,
+    /// Per entry, the plain prose in each language and its ASCII-lower-cased copy (same offsets),
+    /// for snippets.
+    bodies: Vec<[(String, String); 2]>,
 }
 
 /// One result: the same object in `search --json` and `/api/search`.
@@ -105,7 +114,6 @@ impl SearchIndex {
                 .set_tokenizer(ANALYZER)
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         );
-        let stored_text = text.clone().set_stored();
         let ident = TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
                 .set_tokenizer(IDENT_ANALYZER)
@@ -117,9 +125,9 @@ impl SearchIndex {
             title: sb.add_text_field("title", text.clone()),
             summary: sb.add_text_field("summary", text.clone()),
             constants: sb.add_text_field("constants", ident),
-            errors: sb.add_text_field("errors", text),
-            body_en: sb.add_text_field("body_en", stored_text.clone()),
-            body_zh: sb.add_text_field("body_zh", stored_text),
+            errors: sb.add_text_field("errors", text.clone()),
+            body_en: sb.add_text_field("body_en", text.clone()),
+            body_zh: sb.add_text_field("body_zh", text),
         };
         let index = Index::create_in_ram(sb.build());
         index
@@ -153,10 +161,38 @@ impl SearchIndex {
         }
         writer.commit()?;
         let reader = index.reader()?;
+        let mut exact: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut error_texts = Vec::new();
+        let mut bodies = Vec::new();
+        for (i, e) in reg.entries().iter().enumerate() {
+            let mut keys: Vec<String> = [&e.name, &e.en.title, &e.zh.title]
+                .iter()
+                .map(|t| normalize_text(t))
+                .collect();
+            for name in e.constants.values().filter_map(|c| c.name.as_deref()) {
+                let segs: Vec<&str> = name.split(['.', ':']).filter(|s| !s.is_empty()).collect();
+                keys.extend((0..segs.len()).map(|j| normalize_ident(&segs[j..].concat())));
+            }
+            for k in keys.into_iter().filter(|k| !k.is_empty()) {
+                let v = exact.entry(k).or_default();
+                if !v.contains(&i) {
+                    v.push(i);
+                }
+            }
+            error_texts.extend(e.errors.iter().map(|x| (normalize_text(&x.text), i)));
+            bodies.push(Lang::ALL.map(|lang| {
+                let b = body(e, lang);
+                let lower = b.to_ascii_lowercase();
+                (b, lower)
+            }));
+        }
         Ok(SearchIndex {
             reg,
             reader,
             fields,
+            exact,
+            error_texts,
+            bodies,
         })
     }
 
@@ -198,7 +234,7 @@ impl SearchIndex {
             answer.results.push(self.hit(e, lang, None, None));
         }
         // 2. Exact identifiers and pasted error texts.
-        for e in exact_matches(&self.reg, &query) {
+        for e in self.exact_matches(&query) {
             if !answer.results.iter().any(|h| h.key() == e.key) {
                 answer.results.push(self.hit(e, lang, None, None));
             }
@@ -229,13 +265,6 @@ impl SearchIndex {
         let Ok(top) = searcher.search(&q, &TopDocs::with_limit(limit).order_by_score()) else {
             return answer;
         };
-        let body = self.body_field(lang);
-        let snippets = SnippetGenerator::create(&searcher, &q, body)
-            .ok()
-            .map(|mut g| {
-                g.set_max_num_chars(180);
-                g
-            });
         for (_score, addr) in top {
             let Ok(doc) = searcher.doc::<TantivyDocument>(addr) else {
                 continue;
@@ -250,22 +279,17 @@ impl SearchIndex {
             if answer.results.iter().any(|h| h.key() == key) {
                 continue;
             }
-            let Some(e) = self.reg.get(key) else { continue };
-            let snippet = snippets.as_ref().map(|g| {
-                let s = g.snippet_from_doc(&doc);
-                highlight(s.fragment(), s.highlighted())
-            });
-            answer.results.push(self.hit(e, lang, None, snippet));
+            let Some(i) = self.reg.entries().iter().position(|e| e.key == key) else {
+                continue;
+            };
+            let (text, lower) = &self.bodies[i][usize::from(lang == Lang::Zh)];
+            let snippet = snippet(text, lower, &terms, SNIPPET_CHARS);
+            answer
+                .results
+                .push(self.hit(&self.reg.entries()[i], lang, None, snippet));
         }
         answer.results.truncate(limit);
         answer
-    }
-
-    fn body_field(&self, lang: Lang) -> Field {
-        match lang {
-            Lang::En => self.fields.body_en,
-            Lang::Zh => self.fields.body_zh,
-        }
     }
 
     /// Every term in every field, boosted by field; one-edit fuzzy matches for longer words.
@@ -340,6 +364,33 @@ impl SearchIndex {
             ));
         }
         BooleanQuery::new(clauses)
+    }
+
+    /// [`exact_matches`] through the tables built with the index.
+    fn exact_matches(&self, query: &str) -> Vec<&Entry> {
+        let mut hits: Vec<usize> = Vec::new();
+        let ident = normalize_ident(query);
+        if ident.chars().count() >= 4 {
+            hits.extend(self.exact.get(&ident).into_iter().flatten());
+        }
+        let text = normalize_text(query);
+        hits.extend(self.exact.get(&text).into_iter().flatten());
+        if text.chars().count() >= 12 {
+            hits.extend(
+                self.error_texts
+                    .iter()
+                    .filter(|(t, _)| t.contains(&text))
+                    .map(|(_, i)| *i),
+            );
+        }
+        let mut seen = Vec::new();
+        hits.retain(|i| {
+            let new = !seen.contains(i);
+            seen.push(*i);
+            new
+        });
+        hits.sort_unstable();
+        hits.into_iter().map(|i| &self.reg.entries()[i]).collect()
     }
 
     fn hit(&self, e: &Entry, lang: Lang, anchor: Option<u16>, snippet: Option<String>) -> Hit {
@@ -519,26 +570,90 @@ pub fn plain_snippet(html: &str) -> String {
         .replace("&amp;", "&")
 }
 
-/// Escape `fragment`, wrapping the highlighted byte ranges in `<mark>`.
-fn highlight(fragment: &str, ranges: &[std::ops::Range<usize>]) -> String {
+/// An excerpt of `text` around the query's terms, HTML-escaped, matches in `<mark>`.
+///
+/// Terms are the analyzed query (stems, whole identifiers, Han pairs); each is found as a
+/// substring of the ASCII-lower-cased text (`lower`, same byte offsets), and an ASCII match is
+/// widened to its whole word. The window of `chars` characters with the most distinct terms wins.
+/// This reads each candidate text once per term: tantivy's snippet generator re-tokenizes the
+/// whole stored text of every hit, which was most of the query time.
+fn snippet(text: &str, lower: &str, terms: &[String], chars: usize) -> Option<String> {
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let bytes = lower.as_bytes();
+    let mut hits: Vec<(usize, usize, usize)> = Vec::new(); // (start, end, term index)
+    for (ti, t) in terms.iter().enumerate().filter(|(_, t)| t.len() >= 2) {
+        for (at, _) in lower.match_indices(t.as_str()).take(64) {
+            let (mut s, mut e) = (at, at + t.len());
+            if t.is_ascii() {
+                while s > 0 && is_word(bytes[s - 1]) {
+                    s -= 1;
+                }
+                while e < bytes.len() && is_word(bytes[e]) {
+                    e += 1;
+                }
+            }
+            hits.push((s, e, ti));
+        }
+    }
+    if hits.is_empty() {
+        return None;
+    }
+    hits.sort_unstable();
+    // Byte length of `chars` characters from `from`.
+    let span = |from: usize| {
+        text[from..]
+            .char_indices()
+            .nth(chars)
+            .map_or(text.len(), |(i, _)| from + i)
+    };
+    let mut best = (0usize, 0usize); // (distinct terms, index of first hit)
+    for i in 0..hits.len() {
+        let end = span(hits[i].0);
+        let mut seen: Vec<usize> = hits[i..]
+            .iter()
+            .take_while(|h| h.1 <= end)
+            .map(|h| h.2)
+            .collect();
+        seen.sort_unstable();
+        seen.dedup();
+        if seen.len() > best.0 {
+            best = (seen.len(), i);
+        }
+    }
+    // Start a little before the first match, at a character boundary.
+    let first = hits[best.1].0;
+    let mut start = text[..first]
+        .char_indices()
+        .rev()
+        .nth(30)
+        .map_or(0, |(i, _)| i);
+    if let Some(nl) = text[start..first].rfind('\n') {
+        start += nl + 1;
+    }
+    let end = span(start);
     let mut out = String::new();
-    let mut at = 0;
-    for r in ranges {
-        if r.start < at
-            || r.end > fragment.len()
-            || !fragment.is_char_boundary(r.start)
-            || !fragment.is_char_boundary(r.end)
-        {
+    if start > 0 {
+        out.push('…');
+    }
+    let mut at = start;
+    for &(s, e, _) in &hits[best.1..] {
+        if s < at || e > end {
+            if s >= end {
+                break;
+            }
             continue;
         }
-        out.push_str(&escape(&fragment[at..r.start]));
+        out.push_str(&escape(&text[at..s]));
         out.push_str("<mark>");
-        out.push_str(&escape(&fragment[r.clone()]));
+        out.push_str(&escape(&text[s..e]));
         out.push_str("</mark>");
-        at = r.end;
+        at = e;
     }
-    out.push_str(&escape(&fragment[at..]));
-    out.replace('\n', " ")
+    out.push_str(&escape(&text[at..end]));
+    if end < text.len() {
+        out.push('…');
+    }
+    Some(out.replace('\n', " "))
 }
 
 #[cfg(test)]
@@ -597,11 +712,23 @@ mod tests {
     }
 
     #[test]
-    fn snippets_are_escaped() {
-        assert_eq!(
-            highlight("a <b> c <d>", &[2..5, 8..11]),
-            "a <mark>&lt;b&gt;</mark> c <mark>&lt;d&gt;</mark>"
+    fn snippets_are_escaped_and_centred_on_the_terms() {
+        let text = "A <b> close frame was never received: the connection closed.";
+        let s = snippet(
+            text,
+            &text.to_ascii_lowercase(),
+            &["closur".into(), "close".into()],
+            40,
+        )
+        .unwrap();
+        assert!(
+            s.contains("&lt;b&gt;") && s.contains("<mark>close</mark>"),
+            "{s}"
         );
+        let zh = "连接在没有收到关闭帧的情况下断开。";
+        let s = snippet(zh, zh, &["关闭".into()], 10).unwrap();
+        assert!(s.contains("<mark>关闭</mark>"), "{s}");
+        assert!(snippet("nothing here", "nothing here", &["xyz".into()], 10).is_none());
         assert_eq!(escape("<script>\"'&"), "&lt;script&gt;&quot;&#39;&amp;");
     }
 
