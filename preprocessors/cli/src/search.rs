@@ -19,10 +19,8 @@ use tantivy::collector::TopDocs;
 use tantivy::query::{
     BooleanQuery, BoostQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query, TermQuery,
 };
-use tantivy::schema::{
-    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
-};
-use tantivy::{Index, IndexReader, TantivyDocument, Term, doc};
+use tantivy::schema::{FAST, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
+use tantivy::{Index, IndexReader, Term, doc};
 
 /// Longest query accepted, in characters; longer input is cut there.
 pub const MAX_QUERY_CHARS: usize = 256;
@@ -36,7 +34,8 @@ const SNIPPET_CHARS: usize = 180;
 const IDENT_ANALYZER: &str = "closecodes-ident";
 
 struct Fields {
-    key: Field,
+    /// The entry's index in the registry, as a fast field (no document fetch per hit).
+    ord: Field,
     code: Field,
     title: Field,
     summary: Field,
@@ -120,7 +119,7 @@ impl SearchIndex {
                 .set_index_option(IndexRecordOption::WithFreqs),
         );
         let fields = Fields {
-            key: sb.add_text_field("key", STRING | STORED),
+            ord: sb.add_u64_field("ord", FAST),
             code: sb.add_text_field("code", text.clone()),
             title: sb.add_text_field("title", text.clone()),
             summary: sb.add_text_field("summary", text.clone()),
@@ -137,7 +136,7 @@ impl SearchIndex {
             .tokenizers()
             .register(IDENT_ANALYZER, tokenize::identifier_analyzer());
         let mut writer = index.writer_with_num_threads(1, 15_000_000)?;
-        for e in reg.entries() {
+        for (i, e) in reg.entries().iter().enumerate() {
             let numbers = match e.key {
                 Key::Code(c) => c.to_string(),
                 Key::Range(lo, hi) => format!("{lo} {hi} {lo}-{hi}"),
@@ -149,7 +148,7 @@ impl SearchIndex {
                 .collect();
             let errors: Vec<&str> = e.errors.iter().map(|x| x.text.as_str()).collect();
             writer.add_document(doc!(
-                fields.key => e.key.slug(),
+                fields.ord => i as u64,
                 fields.code => numbers,
                 fields.title => format!("{} {} {}", e.name, e.en.title, e.zh.title),
                 fields.summary => format!("{}\n{}", plain_text(&e.en.summary), plain_text(&e.zh.summary)),
@@ -265,23 +264,27 @@ impl SearchIndex {
         let Ok(top) = searcher.search(&q, &TopDocs::with_limit(limit).order_by_score()) else {
             return answer;
         };
+        let mut columns = HashMap::new();
         for (_score, addr) in top {
-            let Ok(doc) = searcher.doc::<TantivyDocument>(addr) else {
-                continue;
-            };
-            let Some(key) = doc
-                .get_first(self.fields.key)
-                .and_then(|v| v.as_str())
-                .and_then(Key::parse)
+            let column = columns.entry(addr.segment_ord).or_insert_with(|| {
+                searcher
+                    .segment_reader(addr.segment_ord)
+                    .fast_fields()
+                    .u64("ord")
+                    .ok()
+            });
+            let Some(i) = column
+                .as_ref()
+                .and_then(|c| c.first(addr.doc_id))
+                .and_then(|i| usize::try_from(i).ok())
+                .filter(|i| *i < self.reg.entries().len())
             else {
                 continue;
             };
+            let key = self.reg.entries()[i].key;
             if answer.results.iter().any(|h| h.key() == key) {
                 continue;
             }
-            let Some(i) = self.reg.entries().iter().position(|e| e.key == key) else {
-                continue;
-            };
             let (text, lower) = &self.bodies[i][usize::from(lang == Lang::Zh)];
             let snippet = snippet(text, lower, &terms, SNIPPET_CHARS);
             answer

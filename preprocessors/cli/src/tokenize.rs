@@ -50,7 +50,14 @@ pub fn analyzer(index: bool) -> TextAnalyzer {
 
 /// Tokens of `text` through the query analyzer, de-duplicated, in order.
 pub fn query_terms(text: &str) -> Vec<String> {
-    let mut a = analyzer(false);
+    thread_local! {
+        // Building the analyzer (its stop-word set) costs more than analyzing a query.
+        static QUERY: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new(analyzer(false));
+    }
+    QUERY.with(|a| terms_of(&mut a.borrow_mut(), text))
+}
+
+fn terms_of(a: &mut TextAnalyzer, text: &str) -> Vec<String> {
     let mut stream = a.token_stream(text);
     let mut out: Vec<String> = Vec::new();
     while let Some(t) = stream.next() {
