@@ -12,6 +12,7 @@
 //! 5. snippets from the prose in the asked language, HTML-escaped, then highlighted with `<mark>`.
 
 use crate::tokenize;
+use aho_corasick::AhoCorasick;
 use closecodes::registry::{Entry, Key, Lang, MAX_CODE, Registry};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -264,6 +265,16 @@ impl SearchIndex {
         let Ok(top) = searcher.search(&q, &TopDocs::with_limit(limit).order_by_score()) else {
             return answer;
         };
+        let patterns: Vec<&str> = terms
+            .iter()
+            .map(String::as_str)
+            .filter(|t| t.len() >= 2)
+            .collect();
+        // A non-contiguous NFA builds fastest; the texts are short.
+        let matcher = aho_corasick::AhoCorasickBuilder::new()
+            .kind(Some(aho_corasick::AhoCorasickKind::NoncontiguousNFA))
+            .build(&patterns)
+            .ok();
         let mut columns = HashMap::new();
         for (_score, addr) in top {
             let column = columns.entry(addr.segment_ord).or_insert_with(|| {
@@ -286,7 +297,9 @@ impl SearchIndex {
                 continue;
             }
             let (text, lower) = &self.bodies[i][usize::from(lang == Lang::Zh)];
-            let snippet = snippet(text, lower, &terms, SNIPPET_CHARS);
+            let snippet = matcher
+                .as_ref()
+                .and_then(|m| snippet(text, lower, m, SNIPPET_CHARS));
             answer
                 .results
                 .push(self.hit(&self.reg.entries()[i], lang, None, snippet));
@@ -354,7 +367,9 @@ impl SearchIndex {
                     Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
                     boost,
                 )));
-                if fuzzy && field != f.code {
+                // Typos are looked for in short fields only: a fuzzy match walks the term
+                // dictionary, and the bodies' dictionaries are the large ones.
+                if fuzzy && [f.title, f.summary, f.constants].contains(&field) {
                     per_field.push(Box::new(BoostQuery::new(
                         Box::new(FuzzyTermQuery::new(term, 1, true)),
                         boost * 0.4,
@@ -575,52 +590,61 @@ pub fn plain_snippet(html: &str) -> String {
 
 /// An excerpt of `text` around the query's terms, HTML-escaped, matches in `<mark>`.
 ///
-/// Terms are the analyzed query (stems, whole identifiers, Han pairs); each is found as a
-/// substring of the ASCII-lower-cased text (`lower`, same byte offsets), and an ASCII match is
-/// widened to its whole word. The window of `chars` characters with the most distinct terms wins.
-/// This reads each candidate text once per term: tantivy's snippet generator re-tokenizes the
-/// whole stored text of every hit, which was most of the query time.
-fn snippet(text: &str, lower: &str, terms: &[String], chars: usize) -> Option<String> {
+/// `terms` matches the analyzed query (stems, whole identifiers, Han pairs) as substrings of the
+/// ASCII-lower-cased text (`lower`, same byte offsets) in one pass; an ASCII match is widened to
+/// its whole word. The window of `chars` characters with the most distinct terms wins. (tantivy's
+/// snippet generator re-tokenizes the whole stored text of every hit, which was most of the query
+/// time.)
+fn snippet(text: &str, lower: &str, terms: &AhoCorasick, chars: usize) -> Option<String> {
     let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
     let bytes = lower.as_bytes();
     let mut hits: Vec<(usize, usize, usize)> = Vec::new(); // (start, end, term index)
-    for (ti, t) in terms.iter().enumerate().filter(|(_, t)| t.len() >= 2) {
-        for (at, _) in lower.match_indices(t.as_str()).take(64) {
-            let (mut s, mut e) = (at, at + t.len());
-            if t.is_ascii() {
-                while s > 0 && is_word(bytes[s - 1]) {
-                    s -= 1;
-                }
-                while e < bytes.len() && is_word(bytes[e]) {
-                    e += 1;
-                }
+    for m in terms.find_overlapping_iter(lower).take(64) {
+        let (mut s, mut e) = (m.start(), m.end());
+        if lower[s..e].is_ascii() {
+            while s > 0 && is_word(bytes[s - 1]) {
+                s -= 1;
             }
-            hits.push((s, e, ti));
+            while e < bytes.len() && is_word(bytes[e]) {
+                e += 1;
+            }
         }
+        hits.push((s, e, m.pattern().as_usize()));
     }
     if hits.is_empty() {
         return None;
     }
     hits.sort_unstable();
     // Byte length of `chars` characters from `from`.
+    // The window in bytes: `chars` characters at this text's average width, ending on a character
+    // boundary (counting characters for every candidate was the slow part).
+    let width = text.len().div_ceil(text.chars().count().max(1)).max(1);
     let span = |from: usize| {
-        text[from..]
-            .char_indices()
-            .nth(chars)
-            .map_or(text.len(), |(i, _)| from + i)
+        let mut end = (from + chars * width).min(text.len());
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        end
     };
+    // Sliding window over the sorted hits, counting distinct terms inside it.
     let mut best = (0usize, 0usize); // (distinct terms, index of first hit)
+    let mut count = vec![0u16; terms.patterns_len()];
+    let (mut distinct, mut j) = (0usize, 0usize);
     for i in 0..hits.len() {
         let end = span(hits[i].0);
-        let mut seen: Vec<usize> = hits[i..]
-            .iter()
-            .take_while(|h| h.1 <= end)
-            .map(|h| h.2)
-            .collect();
-        seen.sort_unstable();
-        seen.dedup();
-        if seen.len() > best.0 {
-            best = (seen.len(), i);
+        while j < hits.len() && hits[j].1 <= end {
+            count[hits[j].2] += 1;
+            distinct += usize::from(count[hits[j].2] == 1);
+            j += 1;
+        }
+        if distinct > best.0 {
+            best = (distinct, i);
+        }
+        if j > i {
+            count[hits[i].2] -= 1;
+            distinct -= usize::from(count[hits[i].2] == 0);
+        } else {
+            j = i + 1;
         }
     }
     // Start a little before the first match, at a character boundary.
@@ -717,10 +741,11 @@ mod tests {
     #[test]
     fn snippets_are_escaped_and_centred_on_the_terms() {
         let text = "A <b> close frame was never received: the connection closed.";
+        let ac = |t: &[&str]| AhoCorasick::new(t).unwrap();
         let s = snippet(
             text,
             &text.to_ascii_lowercase(),
-            &["closur".into(), "close".into()],
+            &ac(&["closur", "close"]),
             40,
         )
         .unwrap();
@@ -729,9 +754,9 @@ mod tests {
             "{s}"
         );
         let zh = "连接在没有收到关闭帧的情况下断开。";
-        let s = snippet(zh, zh, &["关闭".into()], 10).unwrap();
+        let s = snippet(zh, zh, &ac(&["关闭"]), 10).unwrap();
         assert!(s.contains("<mark>关闭</mark>"), "{s}");
-        assert!(snippet("nothing here", "nothing here", &["xyz".into()], 10).is_none());
+        assert!(snippet("nothing here", "nothing here", &ac(&["xyz"]), 10).is_none());
         assert_eq!(escape("<script>\"'&"), "&lt;script&gt;&quot;&#39;&amp;");
     }
 
