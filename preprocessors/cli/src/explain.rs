@@ -5,7 +5,7 @@
 //! on a terminal it is styled (headings, emphasis, code, wrapped lists) at the terminal's width
 //! (`COLUMNS`, at most 100) and, when longer than the screen, sent through `$PAGER` (`less -R`).
 
-use crate::search::exact_matches;
+use crate::search::Names;
 use anstyle::{AnsiColor, Effects, Style};
 use closecodes::registry::{Entry, Key, Lang, MAX_CODE, Registry, Runtime};
 use closecodes::render::Renderer;
@@ -39,8 +39,8 @@ pub fn lookup<'a>(reg: &'a Registry, query: &str) -> Lookup<'a> {
     if let Some(e) = Key::parse(q).and_then(|k| reg.get(k)) {
         return Lookup::Found(e, None);
     }
-    match exact_matches(reg, q).first() {
-        Some(e) => Lookup::Found(e, None),
+    match Names::new(reg).find(q).first() {
+        Some(&i) => Lookup::Found(&reg.entries()[i], None),
         None => Lookup::NotFound(format!(
             "no close code is called `{}`; try `closecodes search {}`",
             q.chars().take(60).collect::<String>(),

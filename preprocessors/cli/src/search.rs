@@ -51,10 +51,8 @@ pub struct SearchIndex {
     reg: Registry,
     reader: IndexReader,
     fields: Fields,
-    /// Entry index by constant (every trailing run of its segments), name and title, normalized.
-    exact: HashMap<String, Vec<usize>>,
-    /// Every error text, normalized, with its entry index.
-    error_texts: Vec<(String, usize)>,
+    /// Exact names, constants and error texts.
+    names: Names,
     /// Per entry, the plain prose in each language and its ASCII-lower-cased copy (same offsets),
     /// for snippets.
     bodies: Vec<[(String, String); 2]>,
@@ -161,37 +159,22 @@ impl SearchIndex {
         }
         writer.commit()?;
         let reader = index.reader()?;
-        let mut exact: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut error_texts = Vec::new();
-        let mut bodies = Vec::new();
-        for (i, e) in reg.entries().iter().enumerate() {
-            let mut keys: Vec<String> = [&e.name, &e.en.title, &e.zh.title]
-                .iter()
-                .map(|t| normalize_text(t))
-                .collect();
-            for name in e.constants.values().filter_map(|c| c.name.as_deref()) {
-                let segs: Vec<&str> = name.split(['.', ':']).filter(|s| !s.is_empty()).collect();
-                keys.extend((0..segs.len()).map(|j| normalize_ident(&segs[j..].concat())));
-            }
-            for k in keys.into_iter().filter(|k| !k.is_empty()) {
-                let v = exact.entry(k).or_default();
-                if !v.contains(&i) {
-                    v.push(i);
-                }
-            }
-            error_texts.extend(e.errors.iter().map(|x| (normalize_text(&x.text), i)));
-            bodies.push(Lang::ALL.map(|lang| {
-                let b = body(e, lang);
-                let lower = b.to_ascii_lowercase();
-                (b, lower)
-            }));
-        }
+        let bodies = reg
+            .entries()
+            .iter()
+            .map(|e| {
+                Lang::ALL.map(|lang| {
+                    let b = body(e, lang);
+                    let lower = b.to_ascii_lowercase();
+                    (b, lower)
+                })
+            })
+            .collect();
         Ok(SearchIndex {
+            names: Names::new(&reg),
             reg,
             reader,
             fields,
-            exact,
-            error_texts,
             bodies,
         })
     }
@@ -234,7 +217,8 @@ impl SearchIndex {
             answer.results.push(self.hit(e, lang, None, None));
         }
         // 2. Exact identifiers and pasted error texts.
-        for e in self.exact_matches(&query) {
+        for i in self.names.find(&query) {
+            let e = &self.reg.entries()[i];
             if !answer.results.iter().any(|h| h.key() == e.key) {
                 answer.results.push(self.hit(e, lang, None, None));
             }
@@ -384,33 +368,6 @@ impl SearchIndex {
         BooleanQuery::new(clauses)
     }
 
-    /// [`exact_matches`] through the tables built with the index.
-    fn exact_matches(&self, query: &str) -> Vec<&Entry> {
-        let mut hits: Vec<usize> = Vec::new();
-        let ident = normalize_ident(query);
-        if ident.chars().count() >= 4 {
-            hits.extend(self.exact.get(&ident).into_iter().flatten());
-        }
-        let text = normalize_text(query);
-        hits.extend(self.exact.get(&text).into_iter().flatten());
-        if text.chars().count() >= 12 {
-            hits.extend(
-                self.error_texts
-                    .iter()
-                    .filter(|(t, _)| t.contains(&text))
-                    .map(|(_, i)| *i),
-            );
-        }
-        let mut seen = Vec::new();
-        hits.retain(|i| {
-            let new = !seen.contains(i);
-            seen.push(*i);
-            new
-        });
-        hits.sort_unstable();
-        hits.into_iter().map(|i| &self.reg.entries()[i]).collect()
-    }
-
     fn hit(&self, e: &Entry, lang: Lang, anchor: Option<u16>, snippet: Option<String>) -> Hit {
         let prefix = if lang == Lang::Zh { "/zh/" } else { "/" };
         let mut url = format!("{prefix}{}", e.page_path());
@@ -472,35 +429,62 @@ fn out_of_range(q: &str, lang: Lang) -> String {
     }
 }
 
-/// Entries whose name or title is the query, with a constant the query names (as a whole, or
-/// a trailing part such as `ABNORMAL_CLOSURE` of `CloseCode.ABNORMAL_CLOSURE`), or with an
-/// error text the query quotes.
-pub fn exact_matches<'a>(reg: &'a Registry, query: &str) -> Vec<&'a Entry> {
-    let q_ident = normalize_ident(query);
-    let q_text = normalize_text(query);
-    let mut out = Vec::new();
-    for e in reg.entries() {
-        let by_constant = q_ident.len() >= 4
-            && e.constants
-                .values()
-                .filter_map(|c| c.name.as_deref())
-                .any(|name| {
-                    let segs: Vec<&str> =
-                        name.split(['.', ':']).filter(|s| !s.is_empty()).collect();
-                    (0..segs.len()).any(|i| normalize_ident(&segs[i..].concat()) == q_ident)
-                });
-        let by_title = [&e.name, &e.en.title, &e.zh.title]
-            .iter()
-            .any(|t| normalize_text(t) == q_text);
-        let by_error = q_text.chars().count() >= 12
-            && e.errors
+/// The entries a query names exactly: by registered name or title, by a constant (as a whole,
+/// or a trailing part such as `ABNORMAL_CLOSURE` of `CloseCode.ABNORMAL_CLOSURE`), or by an
+/// error text it quotes. Built once from the registry; used by search and `explain`.
+pub struct Names {
+    /// Entry indexes by normalized name, title and constant suffix.
+    by_name: HashMap<String, Vec<usize>>,
+    /// Every error text, normalized, with its entry index.
+    errors: Vec<(String, usize)>,
+}
+
+impl Names {
+    /// The tables for `reg`.
+    pub fn new(reg: &Registry) -> Names {
+        let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut errors = Vec::new();
+        for (i, e) in reg.entries().iter().enumerate() {
+            let mut keys: Vec<String> = [&e.name, &e.en.title, &e.zh.title]
                 .iter()
-                .any(|x| normalize_text(&x.text).contains(&q_text));
-        if by_constant || by_title || by_error {
-            out.push(e);
+                .map(|t| normalize_text(t))
+                .collect();
+            for name in e.constants.values().filter_map(|c| c.name.as_deref()) {
+                let segs: Vec<&str> = name.split(['.', ':']).filter(|s| !s.is_empty()).collect();
+                keys.extend((0..segs.len()).map(|j| normalize_ident(&segs[j..].concat())));
+            }
+            for k in keys.into_iter().filter(|k| !k.is_empty()) {
+                let v = by_name.entry(k).or_default();
+                if !v.contains(&i) {
+                    v.push(i);
+                }
+            }
+            errors.extend(e.errors.iter().map(|x| (normalize_text(&x.text), i)));
         }
+        Names { by_name, errors }
     }
-    out
+
+    /// Indexes (into the registry's entries) of the entries `query` names, ascending.
+    pub fn find(&self, query: &str) -> Vec<usize> {
+        let mut hits: Vec<usize> = Vec::new();
+        let ident = normalize_ident(query);
+        if ident.chars().count() >= 4 {
+            hits.extend(self.by_name.get(&ident).into_iter().flatten());
+        }
+        let text = normalize_text(query);
+        hits.extend(self.by_name.get(&text).into_iter().flatten());
+        if text.chars().count() >= 12 {
+            hits.extend(
+                self.errors
+                    .iter()
+                    .filter(|(t, _)| t.contains(&text))
+                    .map(|(_, i)| *i),
+            );
+        }
+        hits.sort_unstable();
+        hits.dedup();
+        hits
+    }
 }
 
 /// An identifier reduced to lower-case letters and digits: `CLOSE_ABNORMAL` → `closeabnormal`.
