@@ -143,6 +143,16 @@ fn server_key(r: &Value) -> String {
     }
 }
 
+async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
 async fn wait_for(client: &Client, js: &str, what: &str) -> Value {
     for _ in 0..60 {
         let v = client.execute(js, vec![]).await.unwrap();
@@ -226,26 +236,14 @@ async fn the_site_and_the_lab_in_chromium() {
         .goto(&format!("{base}/codes/1006.html"))
         .await
         .unwrap();
-    client
-        .find(Locator::Css("#cc-lang-switch"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, "#cc-lang-switch").await;
     wait_for(
         &client,
         "return location.pathname === '/zh/codes/1006.html'",
         "the language switch",
     )
     .await;
-    client
-        .find(Locator::Css("#cc-lang-switch"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, "#cc-lang-switch").await;
     wait_for(
         &client,
         "return location.pathname === '/codes/1006.html'",
@@ -275,13 +273,7 @@ async fn the_site_and_the_lab_in_chromium() {
         ("/zh/codes/1000.html", "断网", "/zh/codes/1006.html"),
     ] {
         client.goto(&format!("{base}{page}")).await.unwrap();
-        client
-            .find(Locator::Css("#mdbook-search-toggle"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&client, "#mdbook-search-toggle").await;
         let bar = client
             .find(Locator::Css("#mdbook-searchbar"))
             .await
@@ -328,13 +320,7 @@ async fn the_site_and_the_lab_in_chromium() {
         "the lab panel",
     )
     .await;
-    client
-        .find(Locator::Css(".cc-lab-try"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, ".cc-lab-try").await;
     let result = wait_for(&client, "const o = document.querySelector('.cc-lab-out'); return o && o.getAttribute('data-result');", "the panel's result").await;
     let result: Value = serde_json::from_str(result.as_str().unwrap()).unwrap();
     assert_eq!(result["code"], 1000, "{result}");

@@ -25,6 +25,7 @@ use std::time::Duration;
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::set_status::SetStatus;
 
 /// Longest request URI accepted, in bytes.
 pub const MAX_URI: usize = 2048;
@@ -65,7 +66,14 @@ pub fn app(state: Arc<AppState>) -> Router {
     let site_and_api = Router::new()
         .route("/api/search", get(search))
         .route("/api/codes/{n}", get(code))
-        .fallback(site)
+        .fallback({
+            // The site's files, set up once: only files inside the site, the 404 page (with
+            // status 404) for anything else.
+            let files = ServeDir::new(&state.site)
+                .append_index_html_on_directories(true)
+                .not_found_service(ServeFile::new(state.site.join("404.html")));
+            move |s: State<Arc<AppState>>, req: Request| site(s, files.clone(), req)
+        })
         .with_state(state);
     let mut router = lab
         .merge(site_and_api)
@@ -202,7 +210,11 @@ fn short_link(path: &str) -> Option<(u16, bool)> {
     rest.parse().ok().map(|n| (n, zh))
 }
 
-async fn site(State(state): State<Arc<AppState>>, req: Request) -> Response {
+async fn site(
+    State(state): State<Arc<AppState>>,
+    files: ServeDir<SetStatus<ServeFile>>,
+    req: Request,
+) -> Response {
     if let Some((n, zh_path)) = short_link(req.uri().path()) {
         let param = req.uri().query().and_then(|q| {
             q.split('&')
@@ -226,11 +238,6 @@ async fn site(State(state): State<Arc<AppState>>, req: Request) -> Response {
             .insert(header::VARY, HeaderValue::from_static("Accept-Language"));
         return resp;
     }
-    let not_found = ServeFile::new(state.site.join("404.html"));
-    let files = ServeDir::new(&state.site)
-        .append_index_html_on_directories(true)
-        .not_found_service(not_found);
-    // `not_found_service` answers with the 404 page and status 404.
     match files.oneshot(req).await {
         Ok(r) => r.into_response(),
         Err(e) => match e {},
