@@ -33,20 +33,48 @@ const BAD: &[(&str, &str)] = &[
         "1:9: error in `code`: 5000 is outside 0–4999",
     ),
     (
-        "constant-empty-name",
-        "9:17: error in `constants.go-gorilla.name`: must not be empty",
-    ),
-    (
-        "constant-unknown-runtime",
-        "9:5: error in `constants`: unknown variant `go-fiber`, expected one of browser, node-ws",
-    ),
-    (
-        "constant-without-source",
-        "9:18: error in `constants`: missing field `source`",
-    ),
-    (
         "duplicate-code",
         "8:9: error in `code`: 1000 is documented twice (first at tests/fixtures/bad/duplicate-code.yaml:1:9)",
+    ),
+    (
+        "runtimes/constant-empty-name",
+        "9:11: error in `constants.1000.name`: must not be empty (write `name: ~` for \"no constant\")",
+    ),
+    (
+        "runtimes/constant-unknown-field",
+        "9:52: error in `constants.1000.colour`: unknown field `colour`, expected one of name, source",
+    ),
+    (
+        "runtimes/constant-without-source",
+        "9:12: error in `constants.1000`: missing field `source`",
+    ),
+    (
+        "runtimes/constants-missing-code",
+        "1:12: error in `constants`: missing 1000: a runtime names every code 1000–1015",
+    ),
+    (
+        "handshake/bad-slug",
+        "1:14: error in `handshake`: `Bad Slug` is not a handshake slug",
+    ),
+    (
+        "handshake/status-out-of-range",
+        "1:14: error in `handshake`: 700 is not an HTTP status a failed upgrade can get; expected 100–599 other than 101",
+    ),
+    (
+        "protocols/code-outside-range",
+        "7:13: error in `codes[0].code`: 1006 is outside 3000–4999",
+    ),
+    (
+        "protocols/code-twice",
+        "12:13: error in `codes[1].code`: 4001 is defined twice in this protocol (first at line 7)",
+    ),
+    (
+        "protocols/unknown-field",
+        "3:3: error in `colour`: unknown field `colour`, expected one of protocol, name, subprotocol, docs, sources, codes, en, zh",
+    ),
+    (
+        "vocab/vocabulary",
+        "1:3: error in `words`: a vocabulary group needs at least two words that mean the same",
     ),
     (
         "duplicate-range",
@@ -156,10 +184,20 @@ const BAD: &[(&str, &str)] = &[
 #[test]
 fn every_bad_fixture_is_refused_with_its_located_message() {
     let dir = fixture("bad");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
+    // Fixtures of the other kinds sit in a folder named like the data's (`runtimes/`, …).
+    let mut names: Vec<String> = Vec::new();
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            let sub = p.file_name().unwrap().to_string_lossy().into_owned();
+            for f in std::fs::read_dir(&p).unwrap() {
+                let f = f.unwrap().file_name().to_string_lossy().into_owned();
+                names.push(format!("{sub}/{f}"));
+            }
+        } else {
+            names.push(p.file_name().unwrap().to_string_lossy().into_owned());
+        }
+    }
     names.sort();
     assert!(
         names.len() >= 25,

@@ -7,7 +7,7 @@
 
 use crate::search::Names;
 use anstyle::{AnsiColor, Effects, Style};
-use closecodes::registry::{Entry, Key, Lang, MAX_CODE, Registry, Runtime};
+use closecodes::registry::{Entry, Key, Lang, MAX_CODE, PageRef, Registry};
 use closecodes::render::Renderer;
 use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
@@ -39,8 +39,16 @@ pub fn lookup<'a>(reg: &'a Registry, query: &str) -> Lookup<'a> {
     if let Some(e) = Key::parse(q).and_then(|k| reg.get(k)) {
         return Lookup::Found(e, None);
     }
-    match Names::new(reg).find(q).first() {
-        Some(&i) => Lookup::Found(&reg.entries()[i], None),
+    let docs = crate::docs::documents(reg, &[]);
+    let found = Names::new(&docs)
+        .find(q)
+        .into_iter()
+        .find_map(|i| match docs[i].kind {
+            crate::docs::DocKind::Code(k) => reg.get(k),
+            _ => None,
+        });
+    match found {
+        Some(e) => Lookup::Found(e, None),
         None => Lookup::NotFound(format!(
             "no close code is called `{}`; try `closecodes search {}`",
             q.chars().take(60).collect::<String>(),
@@ -117,12 +125,16 @@ pub fn markdown(reg: &Registry, e: &Entry, asked: Option<u16>, lang: Lang) -> St
             md.push_str(&format!("\n## {}\n\n{}\n", s(head), body.trim_end()));
         }
     }
-    let constants: Vec<String> = Runtime::ALL
+    let label = |key: &str| {
+        reg.runtime(key)
+            .map_or_else(|| key.to_owned(), |r| r.label(lang).to_owned())
+    };
+    let constants: Vec<String> = e
+        .constants
         .iter()
-        .filter_map(|rt| e.constants.get(rt).map(|c| (rt, c)))
-        .map(|(rt, c)| match &c.name {
-            Some(n) => format!("- {}{colon}`{n}`", rt.label()),
-            None => format!("- {}{colon}*{}*", rt.label(), s("no_constant")),
+        .map(|c| match &c.name {
+            Some(n) => format!("- {}{colon}`{n}`", label(&c.runtime)),
+            None => format!("- {}{colon}*{}*", label(&c.runtime), s("no_constant")),
         })
         .collect();
     if !constants.is_empty() {
@@ -132,17 +144,26 @@ pub fn markdown(reg: &Registry, e: &Entry, asked: Option<u16>, lang: Lang) -> St
             constants.join("\n")
         ));
     }
-    if !e.errors.is_empty() {
+    let errors = reg.errors_on(&PageRef::Code(e.key));
+    if !errors.is_empty() {
         md.push_str(&format!("\n## {}\n\n", s("h_errors")));
-        for x in &e.errors {
-            md.push_str(&format!("- {}{colon}`{}`\n", x.runtime.label(), x.text));
+        for x in &errors {
+            md.push_str(&format!("- {}{colon}`{}`\n", label(&x.runtime), x.text));
         }
     }
-    if !e.related.is_empty() {
+    let related: Vec<Key> = e
+        .related
+        .iter()
+        .filter_map(|r| match r {
+            PageRef::Code(k) => Some(*k),
+            _ => None,
+        })
+        .collect();
+    if !related.is_empty() {
         md.push_str(&format!("\n## {}\n\n", s("h_related")));
-        for k in &e.related {
+        for k in related {
             let title = reg
-                .get(*k)
+                .get(k)
                 .map_or(String::new(), |x| x.text(lang).title.clone());
             md.push_str(&format!(
                 "- {} {title} (`closecodes explain {}`)\n",

@@ -2,8 +2,10 @@
 //! `main.rs` only parses arguments and calls into these modules.
 
 pub mod cli;
+pub mod docs;
 pub mod embedded;
 pub mod explain;
+pub mod guides;
 pub mod lab;
 pub mod search;
 pub mod server;

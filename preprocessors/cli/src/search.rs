@@ -1,19 +1,27 @@
-//! Search: one tantivy index, built in memory from the registry, behind the CLI and the HTTP API.
+//! Search: one tantivy index, built in memory from every page of the site (the registry's codes,
+//! ranges, handshake failures and protocols, and the guides: [`crate::docs`]), behind the CLI and
+//! the HTTP API.
 //!
 //! Steps, as in tantivy's examples:
-//! 1. the schema: the entry key, its numbers, names and titles, runtime constants, error texts,
-//!    and each language's prose as plain text (Markdown through pulldown-cmark);
+//! 1. the schema: the page's numbers, titles, summaries, identifiers, error texts, and each
+//!    language's prose as plain text;
 //! 2. one analyzer for every text field ([`crate::tokenize`]), registered on the index;
 //! 3. a single in-RAM segment written once at start-up;
-//! 4. queries built by our own code from analyzed user text (never tantivy's query syntax):
-//!    a number resolves exactly first (`4123` → 4000–4999; `5000` gets an explanation), then every
-//!    query term is looked up in every field with field boosts, with a one-edit fuzzy variant for
-//!    words of four letters or more;
+//! 4. queries built by our own code from analyzed user text (never tantivy's query syntax). Numbers
+//!    are read in context first: a bare code resolves exactly (`4123` → 4000–4999; `5000` gets an
+//!    explanation); an HTTP status (a number under 1000, or any number next to `handshake`,
+//!    `response code`, `握手` …) goes to its handshake page; a code inside pasted text is that
+//!    code, and with a protocol's name it is that protocol's row; a number is never fuzzed. Then
+//!    exact names and pasted error texts; then every query term (and its synonyms from the
+//!    vocabulary and the glossary) is looked up in every field with field boosts, with a one-edit
+//!    fuzzy variant for words the index does not know;
 //! 5. snippets from the prose in the asked language, HTML-escaped, then highlighted with `<mark>`.
 
+use crate::docs::{Doc, DocKind};
+use crate::guides::Guide;
 use crate::tokenize;
 use aho_corasick::AhoCorasick;
-use closecodes::registry::{Entry, Key, Lang, MAX_CODE, Registry};
+use closecodes::registry::{Key, Lang, MAX_CODE, Registry};
 use serde::Serialize;
 use std::collections::HashMap;
 use tantivy::collector::TopDocs;
@@ -33,51 +41,79 @@ const ANALYZER: &str = "closecodes";
 /// Length of a snippet, in characters.
 const SNIPPET_CHARS: usize = 180;
 const IDENT_ANALYZER: &str = "closecodes-ident";
+/// Weight of a synonym relative to the word the reader typed.
+const SYNONYM_WEIGHT: f32 = 0.5;
+
+/// Words that put a number in the context of an HTTP response to the upgrade.
+const HTTP_CONTEXT: [&str; 14] = [
+    "response code",
+    "status code",
+    "handshake",
+    "unexpected response",
+    "server response",
+    "http",
+    "status line",
+    "upgrade",
+    "rejected",
+    "握手",
+    "返回",
+    "状态码",
+    "响应",
+    "错误码",
+];
 
 struct Fields {
-    /// The entry's index in the registry, as a fast field (no document fetch per hit).
+    /// The document's index, as a fast field (no document fetch per hit).
     ord: Field,
-    code: Field,
+    numbers: Field,
     title: Field,
     summary: Field,
-    constants: Field,
+    names: Field,
     errors: Field,
     body_en: Field,
     body_zh: Field,
 }
 
-/// The index and the registry it was built from.
+/// The index and the pages it was built from.
 pub struct SearchIndex {
     reg: Registry,
+    docs: Vec<Doc>,
     reader: IndexReader,
     fields: Fields,
     /// Exact names, constants and error texts.
     names: Names,
-    /// Per entry, the plain prose in each language and its ASCII-lower-cased copy (same offsets),
-    /// for snippets.
+    /// Per document, the plain prose in each language and its ASCII-lower-cased copy (same
+    /// offsets), for snippets.
     bodies: Vec<[(String, String); 2]>,
+    /// Synonym groups, each word as its analyzed query terms.
+    synonyms: Vec<Vec<Vec<String>>>,
 }
 
 /// One result: the same object in `search --json` and `/api/search`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Hit {
-    /// The code, for a code entry.
+    /// `code`, `range`, `handshake`, `protocol` or `guide`.
+    pub kind: &'static str,
+    /// The code, for a code page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<u16>,
-    /// `[lo, hi]`, for a range entry.
+    /// `[lo, hi]`, for a range page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub range: Option<[u16; 2]>,
+    /// The page's path without language prefix and extension (`handshake/403`).
+    pub page: String,
     /// Title in the asked language.
     pub title: String,
-    /// Site-absolute URL of the article in the asked language (a code inside a range: the range
-    /// article, anchored at the code).
+    /// Site-absolute URL of the page in the asked language (a code inside a range: the range
+    /// page, anchored at the code; a protocol's code: the protocol page, anchored at its row).
     pub url: String,
     /// An HTML-escaped excerpt with matches in `<mark>`.
     pub snippet: String,
 }
 
 impl Hit {
-    /// The entry key (`1006`, `4000-4999`).
+    /// The code or range key (`1006`, `4000-4999`), for a code or range page; `Code(0)` for
+    /// other pages.
     pub fn key(&self) -> Key {
         match (self.code, self.range) {
             (Some(c), _) => Key::Code(c),
@@ -103,9 +139,21 @@ pub struct Answer {
 #[error("building the search index: {0}")]
 pub struct IndexError(#[from] tantivy::TantivyError);
 
+/// A number found in a query, with where it should lead.
+struct Found {
+    n: u16,
+    http: bool,
+}
+
 impl SearchIndex {
-    /// Index every entry of `reg`.
+    /// Index every page of `reg` and the shipped guides.
     pub fn build(reg: Registry) -> Result<SearchIndex, IndexError> {
+        Self::build_with(reg, &crate::guides::embedded())
+    }
+
+    /// Index every page of `reg` and `guides`.
+    pub fn build_with(reg: Registry, guides: &[Guide]) -> Result<SearchIndex, IndexError> {
+        let docs = crate::docs::documents(&reg, guides);
         let mut sb = Schema::builder();
         let text = TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
@@ -119,10 +167,10 @@ impl SearchIndex {
         );
         let fields = Fields {
             ord: sb.add_u64_field("ord", FAST),
-            code: sb.add_text_field("code", text.clone()),
+            numbers: sb.add_text_field("numbers", text.clone()),
             title: sb.add_text_field("title", text.clone()),
             summary: sb.add_text_field("summary", text.clone()),
-            constants: sb.add_text_field("constants", ident),
+            names: sb.add_text_field("names", ident),
             errors: sb.add_text_field("errors", text.clone()),
             body_en: sb.add_text_field("body_en", text.clone()),
             body_zh: sb.add_text_field("body_zh", text),
@@ -135,53 +183,83 @@ impl SearchIndex {
             .tokenizers()
             .register(IDENT_ANALYZER, tokenize::identifier_analyzer());
         let mut writer = index.writer_with_num_threads(1, 15_000_000)?;
-        for (i, e) in reg.entries().iter().enumerate() {
-            let numbers = match e.key {
-                Key::Code(c) => c.to_string(),
-                Key::Range(lo, hi) => format!("{lo} {hi} {lo}-{hi}"),
-            };
-            let constants: Vec<&str> = e
-                .constants
-                .values()
-                .filter_map(|c| c.name.as_deref())
-                .collect();
-            let errors: Vec<&str> = e.errors.iter().map(|x| x.text.as_str()).collect();
+        for (i, d) in docs.iter().enumerate() {
             writer.add_document(doc!(
                 fields.ord => i as u64,
-                fields.code => numbers,
-                fields.title => format!("{} {} {}", e.name, e.en.title, e.zh.title),
-                fields.summary => format!("{}\n{}", plain_text(&e.en.summary), plain_text(&e.zh.summary)),
-                fields.constants => constants.join("\n"),
-                fields.errors => errors.join("\n"),
-                fields.body_en => body(e, Lang::En),
-                fields.body_zh => body(e, Lang::Zh),
+                fields.numbers => d.numbers.clone(),
+                fields.title => d.title.join("\n"),
+                fields.summary => d.summary.join("\n"),
+                fields.names => d.names.join("\n"),
+                fields.errors => d.errors.join("\n"),
+                fields.body_en => d.body[0].clone(),
+                fields.body_zh => d.body[1].clone(),
             ))?;
         }
         writer.commit()?;
         let reader = index.reader()?;
-        let bodies = reg
-            .entries()
+        let bodies = docs
             .iter()
-            .map(|e| {
-                Lang::ALL.map(|lang| {
-                    let b = body(e, lang);
+            .map(|d| {
+                d.body.clone().map(|b| {
                     let lower = b.to_ascii_lowercase();
                     (b, lower)
                 })
             })
             .collect();
+        let mut groups: Vec<Vec<String>> =
+            reg.vocabulary().iter().map(|g| g.words.clone()).collect();
+        groups.extend(
+            reg.glossary()
+                .iter()
+                .filter(|t| !t.banned.is_empty())
+                .map(|t| {
+                    let mut g = vec![t.zh.clone()];
+                    g.extend(t.banned.iter().map(|b| b.term.clone()));
+                    g
+                }),
+        );
+        let synonyms = groups
+            .into_iter()
+            .map(|g| {
+                g.iter()
+                    .map(|w| tokenize::query_terms(w))
+                    .filter(|t| !t.is_empty())
+                    .collect()
+            })
+            .collect();
         Ok(SearchIndex {
-            names: Names::new(&reg),
+            names: Names::new(&docs),
             reg,
+            docs,
             reader,
             fields,
             bodies,
+            synonyms,
         })
     }
 
     /// The registry the index was built from.
     pub fn registry(&self) -> &Registry {
         &self.reg
+    }
+
+    /// The document of a page, by its kind.
+    fn doc_of(&self, kind: &DocKind) -> Option<usize> {
+        self.docs.iter().position(|d| &d.kind == kind)
+    }
+
+    /// The page that answers for a code: its own article, its "in the wild" page, or its range.
+    fn code_page(&self, code: u16) -> Option<usize> {
+        if let Some(e) = self.reg.resolve(code)
+            && e.key == Key::Code(code)
+        {
+            return self.doc_of(&DocKind::Code(e.key));
+        }
+        self.doc_of(&DocKind::Wild(code)).or_else(|| {
+            self.reg
+                .resolve(code)
+                .and_then(|e| self.doc_of(&DocKind::Code(e.key)))
+        })
     }
 
     /// Search for `query` in `lang`, at most `limit` results (1–50). Never fails: any input is
@@ -197,15 +275,31 @@ impl SearchIndex {
         if query.is_empty() {
             return answer;
         }
-        // 1. Numbers resolve before any text search.
+        let push = |answer: &mut Answer, this: &Self, i: usize, anchor: Option<u16>| {
+            let page = this.docs[i].kind.path();
+            if !answer.results.iter().any(|h| h.page == page) {
+                answer.results.push(this.hit(i, lang, anchor, None));
+            }
+        };
+        // 1. A bare number resolves before anything else.
         if let Some(n) = as_number(&query) {
             match u16::try_from(n).ok().filter(|c| *c <= MAX_CODE) {
                 Some(code) => {
-                    if let Some(e) = self.reg.resolve(code) {
-                        if e.key != Key::Code(code) {
-                            answer.notice = Some(inside_range(code, e, lang));
+                    if code < 1000
+                        && let Some(i) = self.doc_of(&DocKind::Handshake(code.to_string()))
+                    {
+                        answer.notice = Some(http_status(code, lang));
+                        push(&mut answer, self, i, None);
+                    }
+                    if let Some(i) = self.code_page(code) {
+                        if let DocKind::Code(k @ Key::Range(..)) = &self.docs[i].kind
+                            && answer.notice.is_none()
+                        {
+                            let e = self.reg.get(*k).map(|e| e.text(lang).title.clone());
+                            answer.notice =
+                                Some(inside_range(code, *k, e.as_deref().unwrap_or(""), lang));
                         }
-                        answer.results.push(self.hit(e, lang, Some(code), None));
+                        push(&mut answer, self, i, Some(code));
                     }
                 }
                 None => {
@@ -213,44 +307,58 @@ impl SearchIndex {
                     return answer;
                 }
             }
-        } else if let Some(e) = Key::parse(&query).and_then(|k| self.reg.get(k)) {
-            answer.results.push(self.hit(e, lang, None, None));
+        } else if let Some(k) = Key::parse(&query)
+            && let Some(i) = self.doc_of(&DocKind::Code(k))
+        {
+            push(&mut answer, self, i, None);
         }
-        // 2. Exact identifiers and pasted error texts.
+        // 2. Exact identifiers, names and pasted error texts.
         for i in self.names.find(&query) {
-            let e = &self.reg.entries()[i];
-            if !answer.results.iter().any(|h| h.key() == e.key) {
-                answer.results.push(self.hit(e, lang, None, None));
-            }
+            push(&mut answer, self, i, None);
         }
-        // 3. A code number among words (`close code 4001 meaning`) points at its range.
-        let standalone = query
-            .split_whitespace()
-            .filter(|w| (3..=4).contains(&w.len()))
-            .filter_map(|w| w.parse::<u16>().ok());
-        for n in standalone {
-            if let Some(e) = self.reg.resolve(n).filter(|_| n <= MAX_CODE)
-                && matches!(e.key, Key::Range(..))
-                && !answer.results.iter().any(|h| h.key() == e.key)
+        // 3. Numbers in context: HTTP statuses, codes in pasted lines, a protocol's code.
+        let lower = query.to_lowercase();
+        for f in numbers_in(&query, &lower) {
+            if f.n < 1000 {
+                if let Some(i) = self.doc_of(&DocKind::Handshake(f.n.to_string())) {
+                    push(&mut answer, self, i, None);
+                }
+                continue;
+            }
+            if f.http && f.n > 599 {
+                // `Unexpected response code: 1006` is not a thing; still the code.
+            }
+            if let Some((slug, code)) = self.protocol_row(&lower, f.n)
+                && let Some(i) = self.doc_of(&DocKind::Protocol(slug))
             {
-                answer.results.push(self.hit(e, lang, Some(n), None));
+                push(&mut answer, self, i, Some(code));
+            }
+            if let Some(i) = self.code_page(f.n) {
+                push(&mut answer, self, i, Some(f.n));
             }
         }
         // 4. Text.
         let terms: Vec<String> = tokenize::query_terms(&query)
             .into_iter()
+            .filter(|t| !t.bytes().all(|b| b.is_ascii_digit()) || t.len() <= 2)
             .take(MAX_TERMS)
+            .collect();
+        let numbers: Vec<String> = tokenize::query_terms(&query)
+            .into_iter()
+            .filter(|t| t.len() >= 3 && t.bytes().all(|b| b.is_ascii_digit()))
             .collect();
         if terms.is_empty() {
             return answer;
         }
-        let q = self.text_query(&terms, lang);
+        let expanded = self.expand(&terms);
+        let q = self.text_query(&terms, &expanded, &numbers, lang);
         let searcher = self.reader.searcher();
-        let Ok(top) = searcher.search(&q, &TopDocs::with_limit(limit).order_by_score()) else {
+        let Ok(top) = searcher.search(&q, &TopDocs::with_limit(limit + 24).order_by_score()) else {
             return answer;
         };
         let patterns: Vec<&str> = terms
             .iter()
+            .chain(expanded.iter())
             .map(String::as_str)
             .filter(|t| t.len() >= 2)
             .collect();
@@ -260,7 +368,8 @@ impl SearchIndex {
             .build(&patterns)
             .ok();
         let mut columns = HashMap::new();
-        for (_score, addr) in top {
+        let mut scored: Vec<(f32, usize)> = Vec::new();
+        for (score, addr) in top {
             let column = columns.entry(addr.segment_ord).or_insert_with(|| {
                 searcher
                     .segment_reader(addr.segment_ord)
@@ -272,36 +381,119 @@ impl SearchIndex {
                 .as_ref()
                 .and_then(|c| c.first(addr.doc_id))
                 .and_then(|i| usize::try_from(i).ok())
-                .filter(|i| *i < self.reg.entries().len())
+                .filter(|i| *i < self.docs.len())
             else {
                 continue;
             };
-            let key = self.reg.entries()[i].key;
-            if answer.results.iter().any(|h| h.key() == key) {
+            scored.push((score * self.prior(i, &lower), i));
+        }
+        // Pages of one protocol's code are narrow answers: they lead only when the query names
+        // the protocol.
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        for (_, i) in scored {
+            if answer.results.len() >= limit {
+                break;
+            }
+            let page = self.docs[i].kind.path();
+            if answer.results.iter().any(|h| h.page == page) {
                 continue;
             }
-            let (text, lower) = &self.bodies[i][usize::from(lang == Lang::Zh)];
+            let (text, lower) = &self.bodies[i][Doc::slot(lang)];
             let snippet = matcher
                 .as_ref()
                 .and_then(|m| snippet(text, lower, m, SNIPPET_CHARS));
-            answer
-                .results
-                .push(self.hit(&self.reg.entries()[i], lang, None, snippet));
+            answer.results.push(self.hit(i, lang, None, snippet));
         }
         answer.results.truncate(limit);
         answer
     }
 
-    /// Every term in every field, boosted by field; one-edit fuzzy matches for longer words.
-    fn text_query(&self, terms: &[String], lang: Lang) -> BooleanQuery {
+    /// How much a page of this kind is worth for a text query: a protocol's page or one of its
+    /// codes' pages counts fully only when the query names the protocol.
+    fn prior(&self, i: usize, lower: &str) -> f32 {
+        let named = |slug: &str| {
+            self.reg.protocol(slug).is_some_and(|p| {
+                p.name
+                    .to_lowercase()
+                    .split(|c: char| !c.is_alphanumeric())
+                    .any(|w| w.len() >= 4 && lower.contains(w))
+            })
+        };
+        match &self.docs[i].kind {
+            DocKind::Protocol(slug) if named(slug) => 1.5,
+            DocKind::Protocol(_) => 0.6,
+            DocKind::Wild(c) => {
+                let by_named = self
+                    .reg
+                    .protocols()
+                    .iter()
+                    .any(|p| p.codes.iter().any(|x| x.code == *c) && named(&p.slug));
+                if by_named { 1.2 } else { 0.45 }
+            }
+            _ => 1.0,
+        }
+    }
+
+    /// A protocol named in the query that defines `code`: (slug, code). The protocol whose name
+    /// shares the most words with the query wins.
+    fn protocol_row(&self, lower: &str, code: u16) -> Option<(String, u16)> {
+        self.reg
+            .protocols()
+            .iter()
+            .filter(|p| p.codes.iter().any(|c| c.code == code))
+            .map(|p| {
+                let words = p
+                    .name
+                    .to_lowercase()
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| w.len() >= 3 && lower.contains(*w))
+                    .count()
+                    + p.slug
+                        .split('-')
+                        .filter(|w| w.len() >= 3 && lower.contains(*w))
+                        .count();
+                (words, p)
+            })
+            .filter(|(w, _)| *w > 0)
+            .max_by_key(|(w, _)| *w)
+            .map(|(_, p)| (p.slug.clone(), code))
+    }
+
+    /// Synonyms of the query: the other words of every group one of whose words the query has.
+    fn expand(&self, terms: &[String]) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for group in &self.synonyms {
+            let hit = group.iter().any(|w| w.iter().all(|t| terms.contains(t)));
+            if !hit {
+                continue;
+            }
+            for t in group.iter().flatten() {
+                if !terms.contains(t) && !out.contains(t) {
+                    out.push(t.clone());
+                }
+            }
+        }
+        out.truncate(MAX_TERMS);
+        out
+    }
+
+    /// Every term in every field, boosted by field; synonyms at a lower weight; numbers only in
+    /// the numbers field (never fuzzed); one-edit fuzzy matches for unknown words.
+    fn text_query(
+        &self,
+        terms: &[String],
+        synonyms: &[String],
+        numbers: &[String],
+        lang: Lang,
+    ) -> BooleanQuery {
         let f = &self.fields;
         let (own, other) = match lang {
             Lang::En => (f.body_en, f.body_zh),
             Lang::Zh => (f.body_zh, f.body_en),
         };
         let weighted = [
-            (f.code, 6.0),
-            (f.constants, 3.0),
+            (f.numbers, 6.0),
+            (f.names, 3.0),
             (f.title, 3.0),
             (f.summary, 3.0),
             (f.errors, 2.5),
@@ -309,6 +501,15 @@ impl SearchIndex {
             (other, 0.6),
         ];
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let term_query = |field: Field, t: &str, boost: f32| -> Box<dyn Query> {
+            Box::new(BoostQuery::new(
+                Box::new(TermQuery::new(
+                    Term::from_field_text(field, t),
+                    IndexRecordOption::WithFreqs,
+                )),
+                boost,
+            ))
+        };
         // Single Han characters of the query, weakly: `断网` still finds `网络中断`.
         let unigrams: Vec<String> = terms
             .iter()
@@ -318,17 +519,12 @@ impl SearchIndex {
             .collect();
         for u in &unigrams {
             for field in [f.summary, own] {
-                clauses.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(
-                        Box::new(TermQuery::new(
-                            Term::from_field_text(field, u),
-                            IndexRecordOption::WithFreqs,
-                        )),
-                        0.3,
-                    )),
-                ));
+                clauses.push((Occur::Should, term_query(field, u, 0.3)));
             }
+        }
+        for n in numbers {
+            clauses.push((Occur::Should, term_query(f.numbers, n, 4.0)));
+            clauses.push((Occur::Should, term_query(f.errors, n, 1.0)));
         }
         let searcher = self.reader.searcher();
         let known = |t: &str| {
@@ -338,24 +534,30 @@ impl SearchIndex {
                     .is_ok_and(|n| n > 0)
             })
         };
-        for t in terms {
+        let all = terms
+            .iter()
+            .map(|t| (t, 1.0f32))
+            .chain(synonyms.iter().map(|t| (t, SYNONYM_WEIGHT)));
+        for (t, weight) in all {
             // A one-edit variant only for a word the index does not know: a likely typo.
-            let fuzzy =
-                t.chars().count() >= 4 && t.chars().all(|c| c.is_ascii_alphabetic()) && !known(t);
+            let fuzzy = weight == 1.0
+                && t.chars().count() >= 4
+                && t.chars().all(|c| c.is_ascii_alphabetic())
+                && !known(t);
             // Per term, the best field counts (plus a little of the others): a common word
-            // that appears in every field of a long article must not outweigh a rare one.
+            // that appears in every field of a long page must not outweigh a rare one.
             let mut per_field: Vec<Box<dyn Query>> = Vec::new();
             for (field, boost) in weighted {
-                let term = Term::from_field_text(field, t);
-                per_field.push(Box::new(BoostQuery::new(
-                    Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
-                    boost,
-                )));
+                per_field.push(term_query(field, t, boost * weight));
                 // Typos are looked for in short fields only: a fuzzy match walks the term
                 // dictionary, and the bodies' dictionaries are the large ones.
-                if fuzzy && [f.title, f.summary, f.constants].contains(&field) {
+                if fuzzy && [f.title, f.summary, f.names].contains(&field) {
                     per_field.push(Box::new(BoostQuery::new(
-                        Box::new(FuzzyTermQuery::new(term, 1, true)),
+                        Box::new(FuzzyTermQuery::new(
+                            Term::from_field_text(field, t),
+                            1,
+                            true,
+                        )),
                         boost * 0.4,
                     )));
                 }
@@ -368,26 +570,34 @@ impl SearchIndex {
         BooleanQuery::new(clauses)
     }
 
-    fn hit(&self, e: &Entry, lang: Lang, anchor: Option<u16>, snippet: Option<String>) -> Hit {
+    fn hit(&self, i: usize, lang: Lang, anchor: Option<u16>, snippet: Option<String>) -> Hit {
+        let d = &self.docs[i];
         let prefix = if lang == Lang::Zh { "/zh/" } else { "/" };
-        let mut url = format!("{prefix}{}", e.page_path());
-        if let Some(code) = anchor.filter(|c| e.key != Key::Code(*c)) {
-            url.push_str(&format!("#{code}"));
+        let page = d.kind.path();
+        let mut url = format!("{prefix}{page}.html");
+        let (code, range) = match &d.kind {
+            DocKind::Code(k) => (k.code(), k.range()),
+            DocKind::Wild(c) => (Some(*c), None),
+            _ => (None, None),
+        };
+        if let Some(a) = anchor.filter(|a| code != Some(*a)) {
+            url.push_str(&format!("#{a}"));
         }
-        let text = e.text(lang);
         Hit {
-            code: e.key.code(),
-            range: e.key.range(),
-            title: text.title.clone(),
+            kind: d.kind.name(),
+            code,
+            range,
+            page,
+            title: d.heading[Doc::slot(lang)].clone(),
             url,
             snippet: snippet
                 .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| escape(&text.summary)),
+                .unwrap_or_else(|| escape(&d.summary[Doc::slot(lang)])),
         }
     }
 }
 
-/// `1006`, `#1006`, `code 1006`, `E1006`-style prefixes are numbers; anything else is not.
+/// `1006`, `#1006`, `code 1006`, `关闭码 1006` are numbers; anything else is not.
 fn as_number(q: &str) -> Option<u64> {
     let q = q.trim();
     let q = q
@@ -402,17 +612,73 @@ fn as_number(q: &str) -> Option<u64> {
     q.parse().ok()
 }
 
-fn inside_range(code: u16, e: &Entry, lang: Lang) -> String {
+/// Three- and four-digit numbers standing alone in a query, in order: not part of a longer
+/// number, a version (`1.1`), an address (`192.168.1.100`), a port (`host:3000`) or a path
+/// (`/v1/3000`). `http` tells whether the query talks about an HTTP response.
+fn numbers_in(q: &str, lower: &str) -> Vec<Found> {
+    let http = HTTP_CONTEXT.iter().any(|w| lower.contains(w));
+    let b = q.as_bytes();
+    let mut out: Vec<Found> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        let len = i - start;
+        let before = start.checked_sub(1).map(|j| b[j]);
+        let after = b.get(i).copied();
+        let glued =
+            |c: Option<u8>| c.is_some_and(|c| c == b'.' || c == b'/' || c.is_ascii_alphabetic());
+        // `host:3000` is a port; `code:1006` and `close 4004:` are codes.
+        let port = before == Some(b':')
+            && start >= 2
+            && b[start - 2].is_ascii_alphanumeric()
+            && !lower[..start].trim_end_matches(':').ends_with("code");
+        if !(3..=4).contains(&len) || glued(before) || glued(after) || port {
+            continue;
+        }
+        let Ok(n) = q[start..i].parse::<u16>() else {
+            continue;
+        };
+        if n > MAX_CODE || (len == 3 && !(100..=599).contains(&n)) || n == 101 {
+            continue;
+        }
+        if !out.iter().any(|f| f.n == n) {
+            out.push(Found { n, http });
+        }
+    }
+    // In an HTTP context, statuses come before codes.
+    if http {
+        out.sort_by_key(|f| f.n >= 1000);
+    }
+    out
+}
+
+fn inside_range(code: u16, k: Key, title: &str, lang: Lang) -> String {
     match lang {
         Lang::En => format!(
-            "{code} has no article of its own; it falls in {} ({}).",
-            e.key.label(),
-            e.en.title
+            "{code} has no page of its own; it falls in {} ({title}).",
+            k.label()
         ),
         Lang::Zh => format!(
-            "{code} 没有单独的文章，它属于 {} 号段（{}）。",
-            e.key.label(),
-            e.zh.title
+            "{code} 没有单独的条目，它属于 {} 区间（{title}）。",
+            k.label()
+        ),
+    }
+}
+
+fn http_status(code: u16, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!(
+            "{code} is not a WebSocket close code (those are 1000–4999 in practice); as an HTTP status it is the answer to a failed WebSocket handshake."
+        ),
+        Lang::Zh => format!(
+            "{code} 不是 WebSocket 关闭码（实际使用的关闭码在 1000–4999 之间）；作为 HTTP 状态码，它是 WebSocket 握手失败时服务端的回应。"
         ),
     }
 }
@@ -429,29 +695,34 @@ fn out_of_range(q: &str, lang: Lang) -> String {
     }
 }
 
-/// The entries a query names exactly: by registered name or title, by a constant (as a whole,
-/// or a trailing part such as `ABNORMAL_CLOSURE` of `CloseCode.ABNORMAL_CLOSURE`), or by an
-/// error text it quotes. Built once from the registry; used by search and `explain`.
+/// The pages a query names exactly: by name or title, by an identifier (as a whole, or a
+/// trailing part such as `ABNORMAL_CLOSURE` of `CloseCode.ABNORMAL_CLOSURE`), or by an error text
+/// it quotes (or that quotes it). Built once from the documents; used by search and `explain`.
 pub struct Names {
-    /// Entry indexes by normalized name, title and constant suffix.
+    /// Document indexes by normalized name, title and identifier suffix.
     by_name: HashMap<String, Vec<usize>>,
-    /// Every error text, normalized, with its entry index.
+    /// Every error text, normalized, with its document index.
     errors: Vec<(String, usize)>,
 }
 
 impl Names {
-    /// The tables for `reg`.
-    pub fn new(reg: &Registry) -> Names {
+    /// The tables for `docs`.
+    pub fn new(docs: &[Doc]) -> Names {
         let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
         let mut errors = Vec::new();
-        for (i, e) in reg.entries().iter().enumerate() {
-            let mut keys: Vec<String> = [&e.name, &e.en.title, &e.zh.title]
+        for (i, d) in docs.iter().enumerate() {
+            let mut keys: Vec<String> = d
+                .heading
                 .iter()
+                .chain(d.title.iter())
                 .map(|t| normalize_text(t))
                 .collect();
-            for name in e.constants.values().filter_map(|c| c.name.as_deref()) {
-                let segs: Vec<&str> = name.split(['.', ':']).filter(|s| !s.is_empty()).collect();
-                keys.extend((0..segs.len()).map(|j| normalize_ident(&segs[j..].concat())));
+            if matches!(d.kind, DocKind::Code(_)) {
+                for name in &d.names {
+                    let segs: Vec<&str> =
+                        name.split(['.', ':']).filter(|s| !s.is_empty()).collect();
+                    keys.extend((0..segs.len()).map(|j| normalize_ident(&segs[j..].concat())));
+                }
             }
             for k in keys.into_iter().filter(|k| !k.is_empty()) {
                 let v = by_name.entry(k).or_default();
@@ -459,12 +730,12 @@ impl Names {
                     v.push(i);
                 }
             }
-            errors.extend(e.errors.iter().map(|x| (normalize_text(&x.text), i)));
+            errors.extend(d.errors.iter().map(|x| (normalize_text(x), i)));
         }
         Names { by_name, errors }
     }
 
-    /// Indexes (into the registry's entries) of the entries `query` names, ascending.
+    /// Indexes (into the documents) of the pages `query` names, ascending.
     pub fn find(&self, query: &str) -> Vec<usize> {
         let mut hits: Vec<usize> = Vec::new();
         let ident = normalize_ident(query);
@@ -477,7 +748,9 @@ impl Names {
             hits.extend(
                 self.errors
                     .iter()
-                    .filter(|(t, _)| t.contains(&text))
+                    .filter(|(t, _)| {
+                        t.contains(&text) || (t.chars().count() >= 16 && text.contains(t.as_str()))
+                    })
                     .map(|(_, i)| *i),
             );
         }
@@ -501,29 +774,6 @@ fn normalize_text(s: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
         .to_lowercase()
-}
-
-/// The prose of an entry in one language as plain text (summary first).
-pub fn body(e: &Entry, lang: Lang) -> String {
-    let t = e.text(lang);
-    let mut out = plain_text(&t.summary);
-    for s in [
-        &t.explanation,
-        &t.causes,
-        &t.diagnosis,
-        &t.client,
-        &t.server,
-    ]
-    .into_iter()
-    .flatten()
-    {
-        out.push('\n');
-        match lang {
-            Lang::Zh => out.push_str(&plain_text(&closecodes::render::join_cjk_lines(s))),
-            Lang::En => out.push_str(&plain_text(s)),
-        }
-    }
-    out
 }
 
 /// Markdown as plain text: text and code spans kept, markup dropped, blocks on their own lines.

@@ -154,7 +154,7 @@ async fn code(State(state): State<Arc<AppState>>, UrlPath(n): UrlPath<String>) -
         .and_then(|c| reg.resolve(c).map(|e| (c, e)));
     match entry {
         Some((c, e)) => {
-            let mut v = closecodes::json::entry_json(e);
+            let mut v = closecodes::json::entry_json(reg, e);
             if e.key != Key::Code(c) {
                 v["requested"] = c.into();
             }

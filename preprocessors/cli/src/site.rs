@@ -20,9 +20,15 @@ pub fn check(path: &Path) -> Result<(), Error> {
         .filter(|e| matches!(e.key, Key::Code(_)))
         .count();
     eprintln!(
-        "ok: {} entries ({codes} codes, {} ranges) in {}",
+        "ok: {} entries ({codes} codes, {} ranges), {} handshake failures, {} protocols ({} codes), {} runtimes, {} vocabulary groups, {} glossary terms in {}",
         reg.entries().len(),
         reg.entries().len() - codes,
+        reg.handshakes().len(),
+        reg.protocols().len(),
+        reg.protocols().iter().map(|p| p.codes.len()).sum::<usize>(),
+        reg.runtimes().len(),
+        reg.vocabulary().len(),
+        reg.glossary().len(),
         path.display()
     );
     Ok(())

@@ -3,7 +3,10 @@
 //! For the language in `book.language` (`en` or `zh`) it
 //! 1. loads and validates the registry (a data error fails the build with the located message);
 //! 2. fills the placeholder chapter (`codes/index.md` by default) with the reference table and
-//!    nests one generated chapter per documented code and range under it (`codes/1006.md`);
+//!    nests one generated chapter per documented code and range under it (`codes/1006.md`), and
+//!    one per code that only protocols define (`codes/4004.md`); likewise, when SUMMARY.md has
+//!    them, `handshake/index.md` (one page per handshake failure), `protocols/index.md` (one
+//!    page per protocol) and `glossary.md`;
 //! 3. swaps each hand-written chapter for its translation beside it (`guides/x.zh.md`) when
 //!    building Chinese, taking the sidebar title from its first heading (a missing translation is
 //!    an error: a page never shows the other language's prose);
@@ -64,8 +67,9 @@ impl Preprocessor for CloseCodes {
             .unwrap_or_default();
         let lang = book_language(ctx)?;
         let registry = load_for_book(&ctx.root, &cfg.data)?;
-        let renderer = Renderer::new(Some(&ctx.root.join(&cfg.templates)))?;
+        let mut renderer = Renderer::new(Some(&ctx.root.join(&cfg.templates)))?;
         let src = ctx.root.join(&ctx.config.book.src);
+        learn_guide_titles(&book, &mut renderer, lang, &src);
         expand(book, &registry, &renderer, lang, &cfg.section, &src)
     }
 
@@ -105,6 +109,32 @@ pub fn load_for_book(root: &Path, data: &Path) -> Result<Registry> {
     })
 }
 
+/// Tell the renderer the title of every guide (`guides/x.md`) in `lang`, so that pages linking a
+/// guide show its title. A missing translation is reported later, by the chapter itself.
+pub fn learn_guide_titles(book: &Book, r: &mut Renderer, lang: Lang, src: &Path) {
+    for item in book.iter() {
+        let BookItem::Chapter(ch) = item else {
+            continue;
+        };
+        let Some(source) = &ch.source_path else {
+            continue;
+        };
+        let Ok(rest) = source.strip_prefix("guides") else {
+            continue;
+        };
+        let slug = rest.with_extension("").display().to_string();
+        let title = match lang {
+            Lang::En => Some(ch.name.clone()),
+            _ => std::fs::read_to_string(src.join(translation_path(source, lang)))
+                .ok()
+                .and_then(|c| first_heading(&c)),
+        };
+        if let Some(t) = title {
+            r.set_guide_title(lang, &slug, &t);
+        }
+    }
+}
+
 /// Apply steps 2–5 of the module docs to `book`.
 pub fn expand(
     mut book: Book,
@@ -121,9 +151,22 @@ pub fn expand(
         if failure.is_some() {
             return;
         }
-        let result = if ch.path.as_deref() == Some(section) {
+        let path = ch.path.clone();
+        let result = if path.as_deref() == Some(section) {
             found = true;
             fill_section(ch, reg, renderer, lang)
+        } else if path.as_deref() == Some(Path::new("handshake/index.md")) {
+            fill_handshake(ch, reg, renderer, lang)
+        } else if path.as_deref() == Some(Path::new("protocols/index.md")) {
+            fill_protocols(ch, reg, renderer, lang)
+        } else if path.as_deref() == Some(Path::new("glossary.md")) {
+            renderer
+                .glossary(reg, lang)
+                .map(|md| {
+                    ch.name = renderer.string(lang, "glossary_title");
+                    ch.content = md;
+                })
+                .map_err(Error::new)
         } else {
             prepare_chapter(ch, reg, renderer, lang, src)
         };
@@ -153,12 +196,7 @@ pub fn expand(
 }
 
 fn fill_section(ch: &mut Chapter, reg: &Registry, r: &Renderer, lang: Lang) -> Result<()> {
-    let number = ch.number.clone().ok_or_else(|| {
-        Error::msg(format!(
-            "chapter `{}` must be a numbered chapter (`- [..](..)` in SUMMARY.md) so that the code pages nest under it",
-            ch.path.as_deref().unwrap_or(Path::new("")).display()
-        ))
-    })?;
+    let number = placeholder_number(ch)?;
     ch.name = r.string(lang, "reference_title");
     ch.content = r.reference(reg, lang)?;
     let dir = ch
@@ -167,26 +205,101 @@ fn fill_section(ch: &mut Chapter, reg: &Registry, r: &Renderer, lang: Lang) -> R
         .and_then(Path::parent)
         .unwrap_or(Path::new(""))
         .to_owned();
+    // Documented codes and ranges, and the codes only protocols define, in numeric order.
+    let mut pages: Vec<((u16, u8), String, String, String)> = Vec::new();
+    for e in reg.entries() {
+        pages.push((
+            e.key.sort_key(),
+            format!("{} {}", e.key.label(), e.text(lang).title),
+            r.article(reg, e, lang)?,
+            e.key.slug(),
+        ));
+    }
+    for code in reg.codes_in_the_wild().into_keys() {
+        if reg.get(registry::Key::Code(code)).is_none() {
+            pages.push((
+                (code, 1),
+                format!("{code} {}", r.string(lang, "wild_title")),
+                r.wild(reg, code, lang)?,
+                code.to_string(),
+            ));
+        }
+    }
+    pages.sort_by_key(|p| p.0);
+    let pages = pages
+        .into_iter()
+        .map(|(_, name, content, slug)| (name, content, format!("{slug}.md")))
+        .collect();
+    nest(ch, &number, dir, pages);
+    Ok(())
+}
+
+/// Put generated pages under a placeholder chapter, numbered after it and before its own
+/// hand-written sub-chapters.
+fn nest(
+    ch: &mut Chapter,
+    number: &SectionNumber,
+    dir: PathBuf,
+    pages: Vec<(String, String, String)>,
+) {
     let mut parents = ch.parent_names.clone();
     parents.push(ch.name.clone());
     let mut children = Vec::new();
-    for (i, e) in reg.entries().iter().enumerate() {
+    for (i, (name, content, file)) in pages.into_iter().enumerate() {
         let mut n = number.clone();
         n.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
-        let text = e.text(lang);
         children.push(BookItem::Chapter(Chapter {
-            name: format!("{} {}", e.key.label(), text.title),
-            content: r.article(reg, e, lang)?,
+            name,
+            content,
             number: Some(SectionNumber::new(n.to_vec())),
             sub_items: Vec::new(),
-            path: Some(dir.join(format!("{}.md", e.key.slug()))),
+            path: Some(dir.join(file)),
             source_path: None,
             parent_names: parents.clone(),
         }));
     }
-    // Generated chapters come first; hand-written sub-chapters of the placeholder stay after them.
     children.append(&mut ch.sub_items);
     ch.sub_items = children;
+}
+
+fn placeholder_number(ch: &Chapter) -> Result<SectionNumber> {
+    ch.number.clone().ok_or_else(|| {
+        Error::msg(format!(
+            "chapter `{}` must be a numbered chapter (`- [..](..)` in SUMMARY.md) so that generated pages nest under it",
+            ch.path.as_deref().unwrap_or(Path::new("")).display()
+        ))
+    })
+}
+
+fn fill_handshake(ch: &mut Chapter, reg: &Registry, r: &Renderer, lang: Lang) -> Result<()> {
+    let number = placeholder_number(ch)?;
+    ch.name = r.string(lang, "hs_index_title");
+    ch.content = r.handshake_index(reg, lang)?;
+    let mut pages = Vec::new();
+    for h in reg.handshakes() {
+        pages.push((
+            h.text(lang).title.clone(),
+            r.handshake(reg, h, lang)?,
+            format!("{}.md", h.key.slug()),
+        ));
+    }
+    nest(ch, &number, PathBuf::from("handshake"), pages);
+    Ok(())
+}
+
+fn fill_protocols(ch: &mut Chapter, reg: &Registry, r: &Renderer, lang: Lang) -> Result<()> {
+    let number = placeholder_number(ch)?;
+    ch.name = r.string(lang, "proto_index_title");
+    ch.content = r.protocol_index(reg, lang)?;
+    let mut pages = Vec::new();
+    for p in reg.protocols() {
+        pages.push((
+            p.text(lang).title.clone(),
+            r.protocol(reg, p, lang)?,
+            format!("{}.md", p.slug),
+        ));
+    }
+    nest(ch, &number, PathBuf::from("protocols"), pages);
     Ok(())
 }
 
@@ -216,12 +329,12 @@ fn prepare_chapter(
         }
         ch.content = crate::render::join_cjk_lines(&content);
     }
-    let to_codes = relative_prefix(ch.path.as_deref().unwrap_or(&source)) + "codes/";
+    let to_root = relative_prefix(ch.path.as_deref().unwrap_or(&source));
     ch.content = expand_directives(&ch.content, &label, |code| {
         let e = reg.resolve(code).ok_or_else(|| {
             format!("{code} is not a documented code and falls in no documented range")
         })?;
-        r.card(reg, e, lang, &to_codes).map_err(|e| e.to_string())
+        r.card(reg, e, lang, &to_root).map_err(|e| e.to_string())
     })?;
     Ok(())
 }

@@ -6,13 +6,36 @@
 //! translated, table cells escaped, links relative to the page) and hands it to the template; it
 //! reads no YAML of the data and writes no files.
 
-use crate::registry::{Entry, Key, Lang, Registry, Runtime, ServerSaw};
+mod pages;
+
+use crate::registry::{Entry, Key, Lang, LimitKind, PageRef, Registry, ServerSaw};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Built-in templates: (name, text).
-const BUILTIN: [(&str, &str); 3] = [
+const BUILTIN: [(&str, &str); 9] = [
+    (
+        "handshake.md.tera",
+        include_str!("../templates/handshake.md.tera"),
+    ),
+    (
+        "handshake-index.md.tera",
+        include_str!("../templates/handshake-index.md.tera"),
+    ),
+    (
+        "protocol.md.tera",
+        include_str!("../templates/protocol.md.tera"),
+    ),
+    (
+        "protocol-index.md.tera",
+        include_str!("../templates/protocol-index.md.tera"),
+    ),
+    ("wild.md.tera", include_str!("../templates/wild.md.tera")),
+    (
+        "glossary.md.tera",
+        include_str!("../templates/glossary.md.tera"),
+    ),
     (
         "article.md.tera",
         include_str!("../templates/article.md.tera"),
@@ -66,6 +89,7 @@ struct Pair {
 pub struct Renderer {
     tera: tera::Tera,
     strings: BTreeMap<String, Pair>,
+    guide_titles: BTreeMap<(Lang, String), String>,
 }
 
 impl Renderer {
@@ -101,7 +125,67 @@ impl Renderer {
                 }
             }
         }
-        Ok(Renderer { tera, strings })
+        Ok(Renderer {
+            tera,
+            strings,
+            guide_titles: BTreeMap::new(),
+        })
+    }
+
+    /// Tell the renderer a guide's title in one language, so that links to it are labelled.
+    pub fn set_guide_title(&mut self, lang: Lang, slug: &str, title: &str) {
+        self.guide_titles
+            .insert((lang, slug.to_owned()), title.to_owned());
+    }
+
+    /// A link to another page, as seen from a page `to_root` below the site root (`../`).
+    fn link(&self, reg: &Registry, r: &PageRef, lang: Lang, to_root: &str) -> LinkView {
+        let (label, title, summary) = match r {
+            PageRef::Code(k) => {
+                let t = reg.get(*k).map(|x| x.text(lang));
+                (
+                    k.label(),
+                    t.map_or(String::new(), |t| t.title.clone()),
+                    t.map_or(String::new(), |t| t.summary.clone()),
+                )
+            }
+            PageRef::Handshake(s) => {
+                let t = reg.handshake(s).map(|h| h.text(lang));
+                (
+                    String::new(),
+                    t.map_or(s.clone(), |t| t.title.clone()),
+                    t.map_or(String::new(), |t| t.summary.clone()),
+                )
+            }
+            PageRef::Protocol(s) => {
+                let t = reg.protocol(s).map(|p| p.text(lang));
+                (
+                    String::new(),
+                    t.map_or(s.clone(), |t| t.title.clone()),
+                    t.map_or(String::new(), |t| t.summary.clone()),
+                )
+            }
+            PageRef::Guide(s) => (
+                String::new(),
+                self.guide_titles
+                    .get(&(lang, s.clone()))
+                    .cloned()
+                    .unwrap_or_else(|| s.replace('-', " ")),
+                String::new(),
+            ),
+        };
+        LinkView {
+            label,
+            title: cell(&title),
+            summary,
+            href: format!("{to_root}{}.html", r.path()),
+        }
+    }
+
+    /// The name of a runtime in `lang` (its key when unknown).
+    fn runtime_label(reg: &Registry, key: &str, lang: Lang) -> String {
+        reg.runtime(key)
+            .map_or_else(|| key.to_owned(), |r| r.label(lang).to_owned())
     }
 
     /// A UI string in `lang`. Unknown keys render as the key itself (a unit test checks that
@@ -184,28 +268,28 @@ impl Renderer {
     pub fn article(&self, reg: &Registry, e: &Entry, lang: Lang) -> Result<String, RenderError> {
         let mut ctx = tera::Context::new();
         ctx.insert("t", &self.strings_for(lang));
-        ctx.insert("e", &self.view(reg, e, lang, ""));
+        ctx.insert("e", &self.view(reg, e, lang, "../"));
         ctx.insert("lang", lang.code());
         self.render("article.md.tera", &ctx)
     }
 
-    /// A code card to embed in a hand-written chapter; `to_codes` is the relative path from
-    /// that chapter to the `codes/` folder (e.g. `../codes/`).
+    /// A code card to embed in a hand-written chapter; `to_root` is the relative path from
+    /// that chapter to the site root (e.g. `../`).
     pub fn card(
         &self,
         reg: &Registry,
         e: &Entry,
         lang: Lang,
-        to_codes: &str,
+        to_root: &str,
     ) -> Result<String, RenderError> {
         let mut ctx = tera::Context::new();
         ctx.insert("t", &self.strings_for(lang));
-        ctx.insert("e", &self.view(reg, e, lang, to_codes));
+        ctx.insert("e", &self.view(reg, e, lang, to_root));
         ctx.insert("lang", lang.code());
         self.render("card.md.tera", &ctx)
     }
 
-    fn view(&self, reg: &Registry, e: &Entry, lang: Lang, to_codes: &str) -> EntryView {
+    fn view(&self, reg: &Registry, e: &Entry, lang: Lang, to_root: &str) -> EntryView {
         let s = |k: &str| self.string(lang, k);
         let text = e.text(lang);
         let prose = |s: &Option<String>| match lang {
@@ -220,15 +304,7 @@ impl Renderer {
             (false, true) => "wire_no_range",
         });
         let script = s(if e.script { "script_yes" } else { "script_no" });
-        let link = |k: Key| {
-            let t = reg.get(k).map(|x| x.text(lang));
-            LinkView {
-                label: k.label(),
-                title: cell(t.map_or("", |t| &t.title)),
-                summary: t.map_or(String::new(), |t| t.summary.clone()),
-                href: format!("{to_codes}{}.html", k.slug()),
-            }
-        };
+        let link = |k: Key| self.link(reg, &PageRef::Code(k), lang, to_root);
         let inside = if is_range {
             reg.entries()
                 .iter()
@@ -247,7 +323,7 @@ impl Renderer {
         EntryView {
             slug: e.key.slug(),
             label: e.key.label(),
-            href: format!("{to_codes}{}.html", e.key.slug()),
+            href: format!("{to_root}codes/{}.html", e.key.slug()),
             name: cell(&e.name),
             name_html: escape_html(&e.name),
             status: s(&format!("status_{}", e.status.key())),
@@ -267,25 +343,26 @@ impl Renderer {
             diagnosis: prose(&text.diagnosis),
             client: prose(&text.client),
             server: prose(&text.server),
-            constants: Runtime::ALL
+            constants: e
+                .constants
                 .iter()
-                .filter_map(|rt| e.constants.get(rt).map(|c| (rt, c)))
-                .map(|(rt, c)| ConstantView {
-                    runtime: rt.label(),
+                .map(|c| ConstantView {
+                    runtime: Self::runtime_label(reg, &c.runtime, lang),
                     name: c.name.as_deref().map(cell),
                     source: c.source.clone(),
                 })
                 .collect(),
-            errors: e
-                .errors
+            errors: self.errors(reg, &PageRef::Code(e.key), lang),
+            limits: self.limits(reg, e.key, lang),
+            wild: match e.key {
+                Key::Code(c) => self.wild_rows(reg, c, lang, to_root),
+                Key::Range(..) => Vec::new(),
+            },
+            related: e
+                .related
                 .iter()
-                .map(|x| ErrorView {
-                    runtime: x.runtime.label(),
-                    text: cell(&x.text),
-                    source: x.source.clone(),
-                })
+                .map(|r| self.link(reg, r, lang, to_root))
                 .collect(),
-            related: e.related.iter().map(|k| link(*k)).collect(),
             lab: e
                 .lab
                 .iter()
@@ -305,16 +382,53 @@ impl Renderer {
                 })
                 .collect(),
             inside,
-            sources: e
-                .sources
-                .iter()
-                .map(|x| SourceView {
-                    title: x.title.replace(['[', ']'], ""),
-                    url: x.url.clone(),
-                })
-                .collect(),
+            sources: sources(&e.sources),
         }
     }
+
+    /// Error texts shown on a page, with runtime names in `lang`.
+    fn errors(&self, reg: &Registry, page: &PageRef, lang: Lang) -> Vec<ErrorView> {
+        reg.errors_on(page)
+            .iter()
+            .map(|x| ErrorView {
+                runtime: Self::runtime_label(reg, &x.runtime, lang),
+                text: escape_html(&x.text.replace(['\n', '\r'], " ")).replace('|', "&#124;"),
+                source: x.source.clone(),
+            })
+            .collect()
+    }
+
+    /// Runtimes' default limits for the article they belong to: sizes on 1009, timeouts on 1006.
+    fn limits(&self, reg: &Registry, key: Key, lang: Lang) -> Vec<LimitView> {
+        let wanted: fn(LimitKind) -> bool = match key {
+            Key::Code(1009) => LimitKind::is_size,
+            Key::Code(1006) => |k| !k.is_size(),
+            _ => return Vec::new(),
+        };
+        reg.runtimes()
+            .iter()
+            .flat_map(|rt| rt.limits.iter().map(move |l| (rt, l)))
+            .filter(|(_, l)| wanted(l.kind))
+            .map(|(rt, l)| LimitView {
+                runtime: rt.label(lang).to_owned(),
+                kind: self.string(lang, &format!("limit_{}", l.kind.key())),
+                setting: cell(&l.setting),
+                default: escape_html(&cell(&l.default)),
+                exceeded: escape_html(&cell(l.exceeded.get(lang))),
+                source: l.source.clone(),
+            })
+            .collect()
+    }
+}
+
+/// Citations with brackets removed from titles (they would break the Markdown link).
+fn sources(s: &[crate::registry::Source]) -> Vec<SourceView> {
+    s.iter()
+        .map(|x| SourceView {
+            title: x.title.replace(['[', ']'], ""),
+            url: x.url.clone(),
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -341,6 +455,8 @@ struct EntryView {
     server: Option<String>,
     constants: Vec<ConstantView>,
     errors: Vec<ErrorView>,
+    limits: Vec<LimitView>,
+    wild: Vec<pages::WildRow>,
     related: Vec<LinkView>,
     inside: Vec<LinkView>,
     sources: Vec<SourceView>,
@@ -357,15 +473,25 @@ struct LabView {
 }
 
 #[derive(Serialize)]
+struct LimitView {
+    runtime: String,
+    kind: String,
+    setting: String,
+    default: String,
+    exceeded: String,
+    source: String,
+}
+
+#[derive(Serialize)]
 struct ConstantView {
-    runtime: &'static str,
+    runtime: String,
     name: Option<String>,
     source: String,
 }
 
 #[derive(Serialize)]
 struct ErrorView {
-    runtime: &'static str,
+    runtime: String,
     text: String,
     source: String,
 }
@@ -454,7 +580,19 @@ mod tests {
     use crate::registry::load_sources;
 
     fn reg() -> Registry {
-        load_sources([(
+        let consts: String = (1000..=1015)
+            .map(|c| format!("    {c}: {{name: ~, source: https://example.org/conn.go}}\n"))
+            .collect::<String>()
+            .replace(
+                "1006: {name: ~",
+                "1006: {name: websocket.CloseAbnormalClosure",
+            );
+        let runtime = format!(
+            "- runtime: go-gorilla\n  label: Go gorilla/websocket\n  kind: both\n  language: Go\n  repository: https://example.org/g\n  constants:\n{consts}  en: {{summary: Go.}}\n  zh: {{summary: Go。}}\n"
+        );
+        load_sources([
+            (Path::new("runtimes/go-gorilla.yaml"), runtime.as_str()),
+            (
             Path::new("t.yaml"),
             "- code: 1006
   name: Abnormal Closure
@@ -462,9 +600,6 @@ mod tests {
   wire: false
   script: false
   senders: [local]
-  constants:
-    go-gorilla: {name: websocket.CloseAbnormalClosure, source: https://example.org/conn.go}
-    node-ws: {name: ~, source: https://example.org/validation.js}
   errors:
     - {runtime: go-gorilla, text: 'websocket: close 1006 (abnormal closure): unexpected EOF', source: https://example.org/conn.go}
   related: [\"4000-4999\"]
@@ -480,7 +615,8 @@ mod tests {
   en: {title: Private use, summary: 'Codes for your own | application.'}
   zh: {title: 私有使用, summary: 应用自定义的关闭码。}
 ",
-        )])
+            ),
+        ])
         .unwrap()
     }
 
@@ -532,12 +668,7 @@ mod tests {
         let r = Renderer::new(None).unwrap();
         let reg = reg();
         let card = r
-            .card(
-                &reg,
-                reg.get(Key::Code(1006)).unwrap(),
-                Lang::Zh,
-                "../codes/",
-            )
+            .card(&reg, reg.get(Key::Code(1006)).unwrap(), Lang::Zh, "../")
             .unwrap();
         assert!(card.contains(r#"href="../codes/1006.html""#), "{card}");
         assert!(card.contains("连接异常关闭"));

@@ -1,0 +1,261 @@
+//! Search documents: every page of the site as one document per kind (codes and ranges, "in the
+//! wild" code pages, handshake failures, protocols, guides), in both languages. The search index
+//! ([`crate::search`]) only sees these; adding a page kind means adding a function here.
+
+use crate::guides::Guide;
+use crate::search::plain_text;
+use closecodes::registry::{Entry, Handshake, Key, Lang, PageRef, Protocol, Registry, Text};
+use closecodes::render::join_cjk_lines;
+
+/// What a document is a page of.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum DocKind {
+    /// A documented code or range.
+    Code(Key),
+    /// A code only protocols define (`codes/4004.html`).
+    Wild(u16),
+    /// A handshake failure page.
+    Handshake(String),
+    /// A protocol page.
+    Protocol(String),
+    /// A guide.
+    Guide(String),
+}
+
+impl DocKind {
+    /// Site path without language prefix and extension: `codes/1006`, `handshake/tls`.
+    pub fn path(&self) -> String {
+        match self {
+            DocKind::Code(k) => format!("codes/{}", k.slug()),
+            DocKind::Wild(c) => format!("codes/{c}"),
+            DocKind::Handshake(s) => format!("handshake/{s}"),
+            DocKind::Protocol(s) => format!("protocols/{s}"),
+            DocKind::Guide(s) => format!("guides/{s}"),
+        }
+    }
+
+    /// The kind's name in the API (`code`, `range`, `handshake`, `protocol`, `guide`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            DocKind::Code(Key::Code(_)) | DocKind::Wild(_) => "code",
+            DocKind::Code(Key::Range(..)) => "range",
+            DocKind::Handshake(_) => "handshake",
+            DocKind::Protocol(_) => "protocol",
+            DocKind::Guide(_) => "guide",
+        }
+    }
+}
+
+/// One page as search sees it.
+#[derive(Debug, Clone)]
+pub struct Doc {
+    /// Which page.
+    pub kind: DocKind,
+    /// Numbers as words (`1006`, `4000 4999`, `403`).
+    pub numbers: String,
+    /// The title shown in results, per language (English, Chinese).
+    pub heading: [String; 2],
+    /// Names, per language: registered name and title.
+    pub title: [String; 2],
+    /// One-line summaries.
+    pub summary: [String; 2],
+    /// Identifiers: runtime constants, protocol code names, subprotocols.
+    pub names: Vec<String>,
+    /// Exact error texts printed for this page's failure.
+    pub errors: Vec<String>,
+    /// The whole prose as plain text, per language (summary first).
+    pub body: [String; 2],
+}
+
+impl Doc {
+    /// The text of `lang`'s slot.
+    pub fn slot(lang: Lang) -> usize {
+        usize::from(lang == Lang::Zh)
+    }
+}
+
+fn prose(lang: Lang, md: &str) -> String {
+    match lang {
+        Lang::Zh => plain_text(&join_cjk_lines(md)),
+        Lang::En => plain_text(md),
+    }
+}
+
+fn text_body(t: &Text, lang: Lang) -> String {
+    let mut out = prose(lang, &t.summary);
+    for s in [
+        &t.explanation,
+        &t.causes,
+        &t.diagnosis,
+        &t.client,
+        &t.server,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        out.push('\n');
+        out.push_str(&prose(lang, s));
+    }
+    out
+}
+
+/// Every page of `reg` and `guides`, codes first.
+pub fn documents(reg: &Registry, guides: &[Guide]) -> Vec<Doc> {
+    let mut docs: Vec<Doc> = reg.entries().iter().map(|e| code(reg, e)).collect();
+    for (c, defs) in reg.codes_in_the_wild() {
+        if reg.get(Key::Code(c)).is_none() {
+            docs.push(wild(c, &defs));
+        }
+    }
+    docs.extend(reg.handshakes().iter().map(|h| handshake(reg, h)));
+    docs.extend(reg.protocols().iter().map(protocol));
+    docs.extend(guides.iter().map(guide));
+    docs
+}
+
+fn code(reg: &Registry, e: &Entry) -> Doc {
+    let numbers = match e.key {
+        Key::Code(c) => c.to_string(),
+        Key::Range(lo, hi) => format!("{lo} {hi} {lo}-{hi}"),
+    };
+    let mut body = Lang::ALL.map(|l| text_body(e.text(l), l));
+    // What protocols say about this code is on its page too.
+    if let Key::Code(c) = e.key
+        && let Some(defs) = reg.codes_in_the_wild().get(&c)
+    {
+        for l in Lang::ALL {
+            for (p, pc) in defs {
+                let t = pc.text(l);
+                body[Doc::slot(l)].push_str(&format!(
+                    "\n{} {}: {} {}",
+                    p.name,
+                    pc.name,
+                    prose(l, &t.meaning),
+                    prose(l, &t.fix)
+                ));
+            }
+        }
+    }
+    Doc {
+        kind: DocKind::Code(e.key),
+        numbers,
+        heading: Lang::ALL.map(|l| e.text(l).title.clone()),
+        title: Lang::ALL.map(|l| format!("{} {}", e.name, e.text(l).title)),
+        summary: Lang::ALL.map(|l| prose(l, &e.text(l).summary)),
+        names: e.constants.iter().filter_map(|c| c.name.clone()).collect(),
+        errors: reg
+            .errors_on(&PageRef::Code(e.key))
+            .into_iter()
+            .map(|x| x.text)
+            .collect(),
+        body,
+    }
+}
+
+fn wild(code: u16, defs: &[(&Protocol, &closecodes::registry::ProtocolCode)]) -> Doc {
+    let names: Vec<String> = defs.iter().map(|(_, c)| c.name.clone()).collect();
+    let title = format!("{code} {}", names.join(" / "));
+    Doc {
+        kind: DocKind::Wild(code),
+        numbers: code.to_string(),
+        heading: [title.clone(), title.clone()],
+        title: [title.clone(), title],
+        summary: Lang::ALL.map(|l| {
+            defs.iter()
+                .map(|(p, c)| format!("{}: {}", p.name, prose(l, &c.text(l).meaning)))
+                .collect::<Vec<_>>()
+                .join("\n")
+        }),
+        names,
+        errors: Vec::new(),
+        body: Lang::ALL.map(|l| {
+            defs.iter()
+                .map(|(p, c)| {
+                    format!(
+                        "{} {}: {}\n{}",
+                        p.name,
+                        c.name,
+                        prose(l, &c.text(l).meaning),
+                        prose(l, &c.text(l).fix)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        }),
+    }
+}
+
+fn handshake(reg: &Registry, h: &Handshake) -> Doc {
+    let slug = h.key.slug();
+    Doc {
+        numbers: h.key.status().map_or(String::new(), |s| s.to_string()),
+        heading: Lang::ALL.map(|l| h.text(l).title.clone()),
+        title: Lang::ALL.map(|l| format!("{} {}", h.name, h.text(l).title)),
+        summary: Lang::ALL.map(|l| prose(l, &h.text(l).summary)),
+        names: Vec::new(),
+        errors: reg
+            .errors_on(&PageRef::Handshake(slug.clone()))
+            .into_iter()
+            .map(|x| x.text)
+            .collect(),
+        body: Lang::ALL.map(|l| text_body(h.text(l), l)),
+        kind: DocKind::Handshake(slug),
+    }
+}
+
+fn protocol(p: &Protocol) -> Doc {
+    let mut names: Vec<String> = p.codes.iter().map(|c| c.name.clone()).collect();
+    names.extend(p.subprotocol.clone());
+    Doc {
+        kind: DocKind::Protocol(p.slug.clone()),
+        numbers: p
+            .codes
+            .iter()
+            .map(|c| c.code.to_string())
+            .collect::<Vec<_>>()
+            .join(" "),
+        heading: Lang::ALL.map(|l| p.text(l).title.clone()),
+        title: Lang::ALL.map(|l| format!("{} {}", p.name, p.text(l).title)),
+        summary: Lang::ALL.map(|l| prose(l, &p.text(l).summary)),
+        names,
+        errors: Vec::new(),
+        body: Lang::ALL.map(|l| {
+            let t = p.text(l);
+            let mut b = format!("{}\n{}", prose(l, &t.summary), prose(l, &t.explanation));
+            for c in &p.codes {
+                b.push_str(&format!(
+                    "\n{} {}: {} {}",
+                    c.code,
+                    c.name,
+                    prose(l, &c.text(l).meaning),
+                    prose(l, &c.text(l).fix)
+                ));
+            }
+            b
+        }),
+    }
+}
+
+fn guide(g: &Guide) -> Doc {
+    Doc {
+        kind: DocKind::Guide(g.slug.clone()),
+        numbers: String::new(),
+        heading: g.text.clone().map(|(t, _)| t),
+        title: g.text.clone().map(|(t, _)| t),
+        summary: g.text.clone().map(|(_, md)| {
+            // The first paragraph after the heading.
+            let rest: String = md
+                .lines()
+                .skip_while(|l| !l.starts_with("# "))
+                .skip(1)
+                .skip_while(|l| l.trim().is_empty())
+                .take_while(|l| !l.trim().is_empty())
+                .collect::<Vec<_>>()
+                .join("\n");
+            plain_text(&rest)
+        }),
+        names: Vec::new(),
+        errors: Vec::new(),
+        body: g.text.clone().map(|(_, md)| plain_text(&md)),
+    }
+}
