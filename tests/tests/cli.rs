@@ -127,7 +127,7 @@ const BAD: &[(&str, &str)] = &[
     ),
     (
         "related-malformed",
-        "8:13: error in `related[0]`: \"abc\" is not a code 0–4999 or a range \"LO-HI\"",
+        "8:13: error in `related[0]`: \"abc\" is not a code 0–4999, a range \"LO-HI\" or a page such as \"handshake/403\"",
     ),
     (
         "related-missing",
