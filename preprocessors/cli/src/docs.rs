@@ -102,9 +102,9 @@ fn text_body(t: &Text, lang: Lang) -> String {
 /// Every page of `reg` and `guides`, codes first.
 pub fn documents(reg: &Registry, guides: &[Guide]) -> Vec<Doc> {
     let mut docs: Vec<Doc> = reg.entries().iter().map(|e| code(reg, e)).collect();
-    for (c, defs) in reg.codes_in_the_wild() {
+    for c in reg.wild_codes() {
         if reg.get(Key::Code(c)).is_none() {
-            docs.push(wild(c, &defs));
+            docs.push(wild(c, &reg.wild(c)));
         }
     }
     docs.extend(reg.handshakes().iter().map(|h| handshake(reg, h)));
@@ -120,11 +120,9 @@ fn code(reg: &Registry, e: &Entry) -> Doc {
     };
     let mut body = Lang::ALL.map(|l| text_body(e.text(l), l));
     // What protocols say about this code is on its page too.
-    if let Key::Code(c) = e.key
-        && let Some(defs) = reg.codes_in_the_wild().get(&c)
-    {
+    if let Key::Code(c) = e.key {
         for l in Lang::ALL {
-            for (p, pc) in defs {
+            for (p, pc) in reg.wild(c) {
                 let t = pc.text(l);
                 body[Doc::slot(l)].push_str(&format!(
                     "\n{} {}: {} {}",

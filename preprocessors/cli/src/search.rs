@@ -139,12 +139,6 @@ pub struct Answer {
 #[error("building the search index: {0}")]
 pub struct IndexError(#[from] tantivy::TantivyError);
 
-/// A number found in a query, with where it should lead.
-struct Found {
-    n: u16,
-    http: bool,
-}
-
 impl SearchIndex {
     /// Index every page of `reg` and the shipped guides.
     pub fn build(reg: Registry) -> Result<SearchIndex, IndexError> {
@@ -318,23 +312,20 @@ impl SearchIndex {
         }
         // 3. Numbers in context: HTTP statuses, codes in pasted lines, a protocol's code.
         let lower = query.to_lowercase();
-        for f in numbers_in(&query, &lower) {
-            if f.n < 1000 {
-                if let Some(i) = self.doc_of(&DocKind::Handshake(f.n.to_string())) {
+        for n in numbers_in(&query, &lower) {
+            if n < 1000 {
+                if let Some(i) = self.doc_of(&DocKind::Handshake(n.to_string())) {
                     push(&mut answer, self, i, None);
                 }
                 continue;
             }
-            if f.http && f.n > 599 {
-                // `Unexpected response code: 1006` is not a thing; still the code.
-            }
-            if let Some((slug, code)) = self.protocol_row(&lower, f.n)
+            if let Some((slug, code)) = self.protocol_row(&lower, n)
                 && let Some(i) = self.doc_of(&DocKind::Protocol(slug))
             {
                 push(&mut answer, self, i, Some(code));
             }
-            if let Some(i) = self.code_page(f.n) {
-                push(&mut answer, self, i, Some(f.n));
+            if let Some(i) = self.code_page(n) {
+                push(&mut answer, self, i, Some(n));
             }
         }
         // 4. Text.
@@ -614,11 +605,11 @@ fn as_number(q: &str) -> Option<u64> {
 
 /// Three- and four-digit numbers standing alone in a query, in order: not part of a longer
 /// number, a version (`1.1`), an address (`192.168.1.100`), a port (`host:3000`) or a path
-/// (`/v1/3000`). `http` tells whether the query talks about an HTTP response.
-fn numbers_in(q: &str, lower: &str) -> Vec<Found> {
+/// (`/v1/3000`). When the query talks about an HTTP response, statuses come first.
+fn numbers_in(q: &str, lower: &str) -> Vec<u16> {
     let http = HTTP_CONTEXT.iter().any(|w| lower.contains(w));
     let b = q.as_bytes();
-    let mut out: Vec<Found> = Vec::new();
+    let mut out: Vec<u16> = Vec::new();
     let mut i = 0;
     while i < b.len() {
         if !b[i].is_ascii_digit() {
@@ -648,13 +639,13 @@ fn numbers_in(q: &str, lower: &str) -> Vec<Found> {
         if n > MAX_CODE || (len == 3 && !(100..=599).contains(&n)) || n == 101 {
             continue;
         }
-        if !out.iter().any(|f| f.n == n) {
-            out.push(Found { n, http });
+        if !out.contains(&n) {
+            out.push(n);
         }
     }
     // In an HTTP context, statuses come before codes.
     if http {
-        out.sort_by_key(|f| f.n >= 1000);
+        out.sort_by_key(|n| *n >= 1000);
     }
     out
 }

@@ -215,7 +215,7 @@ fn fill_section(ch: &mut Chapter, reg: &Registry, r: &Renderer, lang: Lang) -> R
             e.key.slug(),
         ));
     }
-    for code in reg.codes_in_the_wild().into_keys() {
+    for code in reg.wild_codes() {
         if reg.get(registry::Key::Code(code)).is_none() {
             pages.push((
                 (code, 1),

@@ -257,20 +257,17 @@ impl Renderer {
                 script: yes_no(e.script),
             })
             .collect();
-        let mut ctx = tera::Context::new();
-        ctx.insert("t", &self.strings_for(lang));
-        ctx.insert("rows", &rows);
-        ctx.insert("lang", lang.code());
-        self.render("reference.md.tera", &ctx)
+        self.render_view("reference.md.tera", lang, "rows", &rows)
     }
 
     /// The article page for one entry (`codes/1006.md`, `codes/4000-4999.md`).
     pub fn article(&self, reg: &Registry, e: &Entry, lang: Lang) -> Result<String, RenderError> {
-        let mut ctx = tera::Context::new();
-        ctx.insert("t", &self.strings_for(lang));
-        ctx.insert("e", &self.view(reg, e, lang, "../"));
-        ctx.insert("lang", lang.code());
-        self.render("article.md.tera", &ctx)
+        self.render_view(
+            "article.md.tera",
+            lang,
+            "e",
+            &self.view(reg, e, lang, "../"),
+        )
     }
 
     /// A code card to embed in a hand-written chapter; `to_root` is the relative path from
@@ -282,11 +279,7 @@ impl Renderer {
         lang: Lang,
         to_root: &str,
     ) -> Result<String, RenderError> {
-        let mut ctx = tera::Context::new();
-        ctx.insert("t", &self.strings_for(lang));
-        ctx.insert("e", &self.view(reg, e, lang, to_root));
-        ctx.insert("lang", lang.code());
-        self.render("card.md.tera", &ctx)
+        self.render_view("card.md.tera", lang, "e", &self.view(reg, e, lang, to_root))
     }
 
     fn view(&self, reg: &Registry, e: &Entry, lang: Lang, to_root: &str) -> EntryView {

@@ -125,6 +125,8 @@ pub struct Registry {
     runtimes: Vec<Runtime>,
     vocabulary: Vec<SynonymGroup>,
     glossary: Vec<Term>,
+    /// Every code some protocol defines: (protocol index, code index) per definition.
+    wild: BTreeMap<u16, Vec<(usize, usize)>>,
 }
 
 impl Registry {
@@ -167,15 +169,23 @@ impl Registry {
         self.protocols.iter().find(|p| p.slug == slug)
     }
 
-    /// Every code 3000–4999 that at least one protocol defines, with each definition.
-    pub fn codes_in_the_wild(&self) -> BTreeMap<u16, Vec<(&Protocol, &ProtocolCode)>> {
-        let mut out: BTreeMap<u16, Vec<(&Protocol, &ProtocolCode)>> = BTreeMap::new();
-        for p in &self.protocols {
-            for c in &p.codes {
-                out.entry(c.code).or_default().push((p, c));
-            }
-        }
-        out
+    /// Every code 3000–4999 that at least one protocol defines, ascending.
+    pub fn wild_codes(&self) -> impl Iterator<Item = u16> + '_ {
+        self.wild.keys().copied()
+    }
+
+    /// Whether some protocol defines `code`.
+    pub fn is_wild(&self, code: u16) -> bool {
+        self.wild.contains_key(&code)
+    }
+
+    /// Each protocol's definition of `code` (none when no protocol defines it).
+    pub fn wild(&self, code: u16) -> Vec<(&Protocol, &ProtocolCode)> {
+        self.wild.get(&code).map_or_else(Vec::new, |defs| {
+            defs.iter()
+                .map(|&(p, c)| (&self.protocols[p], &self.protocols[p].codes[c]))
+                .collect()
+        })
     }
 
     /// Runtimes in display order: the browser API first, then by name.
@@ -449,6 +459,12 @@ fn validate(raw: Raw, diags: &mut Vec<Diagnostic>) -> Registry {
     entries.sort_by_key(|e| e.key.sort_key());
     hs.sort_by_key(|h| (h.key.status().is_none(), h.key.clone()));
     protocols.sort_by_key(|p| p.name.to_lowercase());
+    let mut wild: BTreeMap<u16, Vec<(usize, usize)>> = BTreeMap::new();
+    for (pi, p) in protocols.iter().enumerate() {
+        for (ci, c) in p.codes.iter().enumerate() {
+            wild.entry(c.code).or_default().push((pi, ci));
+        }
+    }
     Registry {
         entries,
         handshakes: hs,
@@ -456,6 +472,7 @@ fn validate(raw: Raw, diags: &mut Vec<Diagnostic>) -> Registry {
         runtimes: rts,
         vocabulary,
         glossary,
+        wild,
     }
 }
 

@@ -96,11 +96,24 @@ fn prose(lang: Lang, s: &str) -> String {
 }
 
 impl Renderer {
-    fn context(&self, lang: Lang) -> tera::Context {
+    pub(super) fn context(&self, lang: Lang) -> tera::Context {
         let mut ctx = tera::Context::new();
         ctx.insert("t", &self.strings_for(lang));
         ctx.insert("lang", lang.code());
         ctx
+    }
+
+    /// Render template `name` in `lang` with one value under `key`.
+    pub(super) fn render_view(
+        &self,
+        name: &str,
+        lang: Lang,
+        key: &'static str,
+        value: &impl Serialize,
+    ) -> Result<String, RenderError> {
+        let mut ctx = self.context(lang);
+        ctx.insert(key, value);
+        self.render(name, &ctx)
     }
 
     /// The "in the wild" rows of a code: each protocol that defines it.
@@ -111,9 +124,7 @@ impl Renderer {
         lang: Lang,
         to_root: &str,
     ) -> Vec<WildRow> {
-        reg.codes_in_the_wild()
-            .remove(&code)
-            .unwrap_or_default()
+        reg.wild(code)
             .into_iter()
             .map(|(p, c)| WildRow {
                 protocol: p.name.clone(),
@@ -161,9 +172,7 @@ impl Renderer {
             lab_clean: h.lab.as_ref().is_some_and(|l| l.browser.clean),
             lab_console: h.lab.as_ref().map(|l| cell(&l.console)),
         };
-        let mut ctx = self.context(lang);
-        ctx.insert("h", &view);
-        self.render("handshake.md.tera", &ctx)
+        self.render_view("handshake.md.tera", lang, "h", &view)
     }
 
     /// The table of handshake failures (`handshake/index.md`).
@@ -179,9 +188,7 @@ impl Renderer {
                 count: 0,
             })
             .collect();
-        let mut ctx = self.context(lang);
-        ctx.insert("rows", &rows);
-        self.render("handshake-index.md.tera", &ctx)
+        self.render_view("handshake-index.md.tera", lang, "rows", &rows)
     }
 
     /// A protocol's page with its whole table (`protocols/discord-gateway.md`).
@@ -214,9 +221,7 @@ impl Renderer {
                 .collect(),
             sources: sources(&p.sources),
         };
-        let mut ctx = self.context(lang);
-        ctx.insert("p", &view);
-        self.render("protocol.md.tera", &ctx)
+        self.render_view("protocol.md.tera", lang, "p", &view)
     }
 
     /// The list of protocols (`protocols/index.md`).
@@ -232,14 +237,12 @@ impl Renderer {
                 count: p.codes.len(),
             })
             .collect();
-        let mut ctx = self.context(lang);
-        ctx.insert("rows", &rows);
-        self.render("protocol-index.md.tera", &ctx)
+        self.render_view("protocol-index.md.tera", lang, "rows", &rows)
     }
 
     /// Where a code's page is: its own page if documented or defined by a protocol, else its range.
     fn code_href(&self, reg: &Registry, code: u16, to_root: &str) -> String {
-        if reg.get(Key::Code(code)).is_some() || reg.codes_in_the_wild().contains_key(&code) {
+        if reg.get(Key::Code(code)).is_some() || reg.is_wild(code) {
             format!("{to_root}codes/{code}.html")
         } else {
             match reg.resolve(code) {
@@ -265,19 +268,6 @@ impl Renderer {
         self.render("wild.md.tera", &ctx)
     }
 
-    /// The title of a code's "in the wild" page.
-    pub fn wild_title(&self, reg: &Registry, code: u16, lang: Lang) -> String {
-        let names: Vec<String> = reg
-            .codes_in_the_wild()
-            .remove(&code)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(p, c)| format!("{} {}", p.name, c.name))
-            .collect();
-        let head = self.string(lang, "wild_title");
-        format!("{head}{}{}", self.string(lang, "colon"), names.join(" / "))
-    }
-
     /// The glossary page (`glossary.md`).
     pub fn glossary(&self, reg: &Registry, lang: Lang) -> Result<String, RenderError> {
         let terms: Vec<TermView> = reg
@@ -299,8 +289,6 @@ impl Renderer {
                     .collect(),
             })
             .collect();
-        let mut ctx = self.context(lang);
-        ctx.insert("terms", &terms);
-        self.render("glossary.md.tera", &ctx)
+        self.render_view("glossary.md.tera", lang, "terms", &terms)
     }
 }
