@@ -64,8 +64,8 @@ fn relevance_suite() {
     assert!(total >= 40, "at least 40 queries");
     assert!(
         // The goal is 95%; with five times more pages (handshake failures, protocols, guides) the
-        // suite fell to 88% and is not yet tuned back: this floor only records it.
-        rate >= 0.87,
+        // suite fell from 96% to 90% and is not yet tuned back: this floor records it.
+        rate >= 0.90,
         "first-hit rate {:.1}% is under 95%",
         rate * 100.0
     );

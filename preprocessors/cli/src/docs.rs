@@ -20,6 +20,8 @@ pub enum DocKind {
     Protocol(String),
     /// A guide.
     Guide(String),
+    /// The table of a section (`handshake`, `protocols`).
+    Index(&'static str),
 }
 
 impl DocKind {
@@ -31,6 +33,7 @@ impl DocKind {
             DocKind::Handshake(s) => format!("handshake/{s}"),
             DocKind::Protocol(s) => format!("protocols/{s}"),
             DocKind::Guide(s) => format!("guides/{s}"),
+            DocKind::Index(s) => format!("{s}/index"),
         }
     }
 
@@ -42,6 +45,7 @@ impl DocKind {
             DocKind::Handshake(_) => "handshake",
             DocKind::Protocol(_) => "protocol",
             DocKind::Guide(_) => "guide",
+            DocKind::Index(_) => "index",
         }
     }
 }
@@ -109,8 +113,47 @@ pub fn documents(reg: &Registry, guides: &[Guide]) -> Vec<Doc> {
     }
     docs.extend(reg.handshakes().iter().map(|h| handshake(reg, h)));
     docs.extend(reg.protocols().iter().map(protocol));
-    docs.extend(guides.iter().map(guide));
+    docs.extend(guides.iter().map(|g| guide(reg, g)));
+    if let Ok(r) = closecodes::render::Renderer::new(None) {
+        let hs: Vec<[String; 2]> = reg
+            .handshakes()
+            .iter()
+            .map(|h| Lang::ALL.map(|l| h.text(l).title.clone()))
+            .collect();
+        docs.push(index(&r, "handshake", "hs_index", &hs));
+        let ps: Vec<[String; 2]> = reg
+            .protocols()
+            .iter()
+            .map(|p| Lang::ALL.map(|l| p.text(l).title.clone()))
+            .collect();
+        docs.push(index(&r, "protocols", "proto_index", &ps));
+    }
     docs
+}
+
+/// A section's table page: its title and introduction, and the titles of its pages.
+fn index(
+    r: &closecodes::render::Renderer,
+    dir: &'static str,
+    key: &str,
+    titles: &[[String; 2]],
+) -> Doc {
+    let heading = Lang::ALL.map(|l| r.string(l, &format!("{key}_title")));
+    let intro = Lang::ALL.map(|l| prose(l, &r.string(l, &format!("{key}_intro"))));
+    Doc {
+        kind: DocKind::Index(dir),
+        numbers: String::new(),
+        title: heading.clone(),
+        summary: intro.clone(),
+        names: Vec::new(),
+        errors: Vec::new(),
+        body: Lang::ALL.map(|l| {
+            let s = Doc::slot(l);
+            let list: Vec<&str> = titles.iter().map(|t| t[s].as_str()).collect();
+            format!("{}\n{}", intro[s], list.join("\n"))
+        }),
+        heading,
+    }
 }
 
 fn code(reg: &Registry, e: &Entry) -> Doc {
@@ -234,7 +277,7 @@ fn protocol(p: &Protocol) -> Doc {
     }
 }
 
-fn guide(g: &Guide) -> Doc {
+fn guide(reg: &Registry, g: &Guide) -> Doc {
     Doc {
         kind: DocKind::Guide(g.slug.clone()),
         numbers: String::new(),
@@ -253,7 +296,11 @@ fn guide(g: &Guide) -> Doc {
             plain_text(&rest)
         }),
         names: Vec::new(),
-        errors: Vec::new(),
+        errors: reg
+            .errors_on(&PageRef::Guide(g.slug.clone()))
+            .into_iter()
+            .map(|x| x.text)
+            .collect(),
         body: g.text.clone().map(|(_, md)| plain_text(&md)),
     }
 }

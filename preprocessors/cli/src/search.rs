@@ -87,7 +87,29 @@ pub struct SearchIndex {
     bodies: Vec<[(String, String); 2]>,
     /// Synonym groups, each word as its analyzed query terms.
     synonyms: Vec<Vec<Vec<String>>>,
+    /// Per protocol, the words of its name that identify it in a query (`discord`, `voice`).
+    protocol_words: Vec<(String, Vec<String>)>,
 }
+
+/// Words too common in protocol names to say which protocol a query is about.
+const GENERIC_NAME_WORDS: [&str; 16] = [
+    "websocket",
+    "websockets",
+    "protocol",
+    "api",
+    "server",
+    "client",
+    "over",
+    "real",
+    "time",
+    "realtime",
+    "streaming",
+    "stream",
+    "the",
+    "sync",
+    "gateway",
+    "events",
+];
 
 /// One result: the same object in `search --json` and `/api/search`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -221,7 +243,27 @@ impl SearchIndex {
                     .collect()
             })
             .collect();
+        let protocol_words = reg
+            .protocols()
+            .iter()
+            .map(|p| {
+                let mut ws: Vec<String> = [p.name.as_str(), p.slug.as_str()]
+                    .iter()
+                    .flat_map(|n| {
+                        n.to_lowercase()
+                            .split(|c: char| !c.is_alphanumeric())
+                            .map(str::to_owned)
+                            .collect::<Vec<_>>()
+                    })
+                    .filter(|w| w.len() >= 3 && !GENERIC_NAME_WORDS.contains(&w.as_str()))
+                    .collect();
+                ws.sort();
+                ws.dedup();
+                (p.slug.clone(), ws)
+            })
+            .collect();
         Ok(SearchIndex {
+            protocol_words,
             names: Names::new(&docs),
             reg,
             docs,
@@ -306,20 +348,22 @@ impl SearchIndex {
         {
             push(&mut answer, self, i, None);
         }
-        // 2. Exact identifiers, names and pasted error texts.
+        // 2. Numbers in context: an HTTP status goes to its handshake page.
+        let lower = query.to_lowercase();
+        let named = self.named_protocols(&lower);
+        let numbers_found = numbers_in(&query, &lower);
+        for &n in numbers_found.iter().filter(|n| **n < 1000) {
+            if let Some(i) = self.doc_of(&DocKind::Handshake(n.to_string())) {
+                push(&mut answer, self, i, None);
+            }
+        }
+        // 3. Exact identifiers, names and pasted error texts.
         for i in self.names.find(&query) {
             push(&mut answer, self, i, None);
         }
-        // 3. Numbers in context: HTTP statuses, codes in pasted lines, a protocol's code.
-        let lower = query.to_lowercase();
-        for n in numbers_in(&query, &lower) {
-            if n < 1000 {
-                if let Some(i) = self.doc_of(&DocKind::Handshake(n.to_string())) {
-                    push(&mut answer, self, i, None);
-                }
-                continue;
-            }
-            if let Some((slug, code)) = self.protocol_row(&lower, n)
+        // 4. A code in pasted text is that code; with a protocol's name, that protocol's row.
+        for &n in numbers_found.iter().filter(|n| **n >= 1000) {
+            if let Some((slug, code)) = self.protocol_row(&named, n)
                 && let Some(i) = self.doc_of(&DocKind::Protocol(slug))
             {
                 push(&mut answer, self, i, Some(code));
@@ -328,7 +372,7 @@ impl SearchIndex {
                 push(&mut answer, self, i, Some(n));
             }
         }
-        // 4. Text.
+        // 5. Text.
         let terms: Vec<String> = tokenize::query_terms(&query)
             .into_iter()
             .filter(|t| !t.bytes().all(|b| b.is_ascii_digit()) || t.len() <= 2)
@@ -376,7 +420,7 @@ impl SearchIndex {
             else {
                 continue;
             };
-            scored.push((score * self.prior(i, &lower), i));
+            scored.push((score * self.prior(i, &named, terms.len()), i));
         }
         // Pages of one protocol's code are narrow answers: they lead only when the query names
         // the protocol.
@@ -401,53 +445,55 @@ impl SearchIndex {
 
     /// How much a page of this kind is worth for a text query: a protocol's page or one of its
     /// codes' pages counts fully only when the query names the protocol.
-    fn prior(&self, i: usize, lower: &str) -> f32 {
-        let named = |slug: &str| {
-            self.reg.protocol(slug).is_some_and(|p| {
-                p.name
-                    .to_lowercase()
-                    .split(|c: char| !c.is_alphanumeric())
-                    .any(|w| w.len() >= 4 && lower.contains(w))
-            })
-        };
+    ///
+    /// A long question (many words) is a symptom described in prose, which guides answer best;
+    /// a short query names a code, a status or a message.
+    fn prior(&self, i: usize, named: &[(String, usize)], words: usize) -> f32 {
+        let is_named = |slug: &str| named.iter().any(|(s, _)| s == slug);
         match &self.docs[i].kind {
-            DocKind::Protocol(slug) if named(slug) => 1.5,
+            DocKind::Protocol(slug) if is_named(slug) => 1.5,
             DocKind::Protocol(_) => 0.6,
             DocKind::Wild(c) => {
-                let by_named = self
-                    .reg
-                    .protocols()
-                    .iter()
-                    .any(|p| p.codes.iter().any(|x| x.code == *c) && named(&p.slug));
-                if by_named { 1.2 } else { 0.45 }
+                if self.reg.wild(*c).iter().any(|(p, _)| is_named(&p.slug)) {
+                    1.2
+                } else {
+                    0.45
+                }
             }
+            DocKind::Guide(_) if words >= 6 => 1.35,
             _ => 1.0,
         }
     }
 
-    /// A protocol named in the query that defines `code`: (slug, code). The protocol whose name
-    /// shares the most words with the query wins.
-    fn protocol_row(&self, lower: &str, code: u16) -> Option<(String, u16)> {
-        self.reg
-            .protocols()
+    /// The protocols the query names, each with a score: how many of their distinctive words it
+    /// has, ties going to the shorter name.
+    fn named_protocols(&self, lower: &str) -> Vec<(String, usize)> {
+        let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).collect();
+        self.protocol_words
             .iter()
-            .filter(|p| p.codes.iter().any(|c| c.code == code))
-            .map(|p| {
-                let words = p
-                    .name
-                    .to_lowercase()
-                    .split(|c: char| !c.is_alphanumeric())
-                    .filter(|w| w.len() >= 3 && lower.contains(*w))
-                    .count()
-                    + p.slug
-                        .split('-')
-                        .filter(|w| w.len() >= 3 && lower.contains(*w))
-                        .count();
-                (words, p)
+            .map(|(slug, ws)| {
+                let n = ws.iter().filter(|w| words.contains(&w.as_str())).count();
+                // More matched words first; on a tie, the name with fewer words (the general
+                // protocol, not a specialised one) wins.
+                let score = if n == 0 { 0 } else { n * 64 + 63 - ws.len().min(63) };
+                (slug.clone(), score)
             })
-            .filter(|(w, _)| *w > 0)
-            .max_by_key(|(w, _)| *w)
-            .map(|(_, p)| (p.slug.clone(), code))
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+
+    /// A protocol named in the query that defines `code`: (slug, code). The protocol whose name
+    /// shares the most distinctive words with the query wins.
+    fn protocol_row(&self, named: &[(String, usize)], code: u16) -> Option<(String, u16)> {
+        named
+            .iter()
+            .filter(|(slug, _)| {
+                self.reg
+                    .protocol(slug)
+                    .is_some_and(|p| p.codes.iter().any(|c| c.code == code))
+            })
+            .max_by_key(|(_, n)| *n)
+            .map(|(slug, _)| (slug.clone(), code))
     }
 
     /// Synonyms of the query: the other words of every group one of whose words the query has.
@@ -622,15 +668,21 @@ fn numbers_in(q: &str, lower: &str) -> Vec<u16> {
         }
         let len = i - start;
         let before = start.checked_sub(1).map(|j| b[j]);
-        let after = b.get(i).copied();
         let glued =
             |c: Option<u8>| c.is_some_and(|c| c == b'.' || c == b'/' || c.is_ascii_alphabetic());
+        // A full stop or slash after the number glues only when more of a version or path
+        // follows (`1.1`, `/v1/3000/x`), not at the end of a sentence.
+        let glued_after = match b.get(i) {
+            Some(b'.' | b'/') => b.get(i + 1).is_some_and(u8::is_ascii_alphanumeric),
+            Some(c) => c.is_ascii_alphabetic(),
+            None => false,
+        };
         // `host:3000` is a port; `code:1006` and `close 4004:` are codes.
         let port = before == Some(b':')
             && start >= 2
             && b[start - 2].is_ascii_alphanumeric()
             && !lower[..start].trim_end_matches(':').ends_with("code");
-        if !(3..=4).contains(&len) || glued(before) || glued(after) || port {
+        if !(3..=4).contains(&len) || glued(before) || glued_after || port {
             continue;
         }
         let Ok(n) = q[start..i].parse::<u16>() else {
@@ -934,6 +986,41 @@ mod tests {
         let a = ix.search("5000", Lang::Zh, 5);
         assert!(a.results.is_empty());
         assert!(a.notice.unwrap().contains("0–4999"));
+    }
+
+    #[test]
+    fn numbers_are_read_in_context() {
+        let n = |q: &str| numbers_in(q, &q.to_lowercase());
+        assert_eq!(
+            n("websocket: close 4004: Authentication failed"),
+            vec![4004]
+        );
+        assert_eq!(n("code=1000, then code: 1006."), vec![1000, 1006]);
+        // Ports, versions, addresses and paths are not codes.
+        assert!(n("ws://localhost:3000/ws HTTP/1.1 10.0.1.100").is_empty());
+        assert_eq!(n("code:1006"), vec![1006]);
+        // Statuses outside HTTP's range are not statuses; in an HTTP context they come first.
+        assert!(n("error 999 and 101").is_empty());
+        assert_eq!(
+            n("close 1006 after Unexpected response code: 502"),
+            vec![502, 1006]
+        );
+    }
+
+    #[test]
+    fn an_http_status_goes_to_its_handshake_page() {
+        let ix = index();
+        let a = ix.search(
+            "Error during WebSocket handshake: Unexpected response code: 403",
+            Lang::En,
+            5,
+        );
+        assert_eq!(a.results[0].page, "handshake/403");
+        let a = ix.search("握手 401", Lang::Zh, 5);
+        assert_eq!(a.results[0].page, "handshake/401");
+        assert_eq!(a.results[0].url, "/zh/handshake/401.html");
+        let a = ix.search("discord 4014", Lang::En, 5);
+        assert_eq!(a.results[0].url, "/protocols/discord-gateway.html#4014");
     }
 
     #[test]

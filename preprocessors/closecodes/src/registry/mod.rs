@@ -223,7 +223,7 @@ impl Registry {
         let own: &[ErrorText] = match page {
             PageRef::Code(k) => self.get(*k).map_or(&[], |e| &e.errors),
             PageRef::Handshake(s) => self.handshake(s).map_or(&[], |h| &h.errors),
-            _ => &[],
+            PageRef::Protocol(_) | PageRef::Guide(_) => &[],
         };
         let mut out = own.to_vec();
         for rt in &self.runtimes {
@@ -439,7 +439,9 @@ fn validate(raw: Raw, diags: &mut Vec<Diagnostic>) -> Registry {
             file: &rt.origin.file.clone(),
             diags,
         };
-        rt.errors = runtime::resolve_errors(&mut ctx, errors, |p| pages.contains(p));
+        rt.errors = runtime::resolve_errors(&mut ctx, errors, |p| {
+            matches!(p, PageRef::Guide(_)) || pages.contains(p)
+        });
         rts.push(rt);
     }
     rts.sort_by_key(|r| {

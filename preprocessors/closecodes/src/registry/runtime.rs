@@ -347,7 +347,7 @@ pub(super) fn resolve_errors(
             RawRef::Text(t) => t.clone(),
         };
         match PageRef::parse(&on) {
-            Some(p) if !matches!(p, PageRef::Guide(_) | PageRef::Protocol(_)) && exists(&p) => {
+            Some(p) if !matches!(p, PageRef::Protocol(_)) && exists(&p) => {
                 out.push(RuntimeError {
                     on: p,
                     text: e.value.text,
@@ -359,7 +359,7 @@ pub(super) fn resolve_errors(
                 &e,
                 &format!("errors[{i}].on"),
                 format!(
-                    "`{on}` is not a documented code, range or handshake page; expected e.g. \"1006\", \"4000-4999\" or \"handshake/403\""
+                    "`{on}` is not a documented code, range, handshake page or guide; expected e.g. \"1006\", \"4000-4999\", \"handshake/403\" or \"guides/lifecycle\""
                 ),
             ),
         }
