@@ -220,3 +220,243 @@ fn protocol_facts_hold() {
         "the 123-byte reason limit is explained in Chinese"
     );
 }
+
+/// Letters of a text that are Han characters, and all its letters.
+fn han_share(s: &str) -> (usize, usize) {
+    let han = s
+        .chars()
+        .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c))
+        .count();
+    (han, s.chars().filter(|c| c.is_alphabetic()).count())
+}
+
+/// Markdown without code blocks, inline code and link targets: what the language check reads.
+fn prose_only(md: &str) -> String {
+    let mut out = String::new();
+    let mut fenced = false;
+    for line in md.lines() {
+        if line.trim_start().starts_with("```") {
+            fenced = !fenced;
+            continue;
+        }
+        if !fenced {
+            // Drop `code` spans and (targets) of links.
+            let mut in_code = false;
+            for part in line.split('`') {
+                if !in_code {
+                    out.push_str(part);
+                }
+                in_code = !in_code;
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Fails on placeholders and on Chinese fields that read as English (or English ones with Han).
+fn check_prose(who: &str, lang: Lang, field: &str, s: &str, problems: &mut Vec<String>) {
+    const PLACEHOLDERS: [&str; 7] = ["TODO", "TBD", "FIXME", "XXX", "待补充", "待定", "{{"];
+    for p in PLACEHOLDERS {
+        if s.contains(p) {
+            problems.push(format!("{who} {field}: placeholder `{p}`"));
+        }
+    }
+    if s.trim().ends_with("...") {
+        problems.push(format!("{who} {field}: ends with `...`"));
+    }
+    let (han, letters) = han_share(&prose_only(s));
+    match lang {
+        Lang::Zh if han * 5 < letters => problems.push(format!("{who} {field}: reads as English")),
+        Lang::En if han > 0 => problems.push(format!("{who} {field}: has Chinese text")),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_handshake_page_is_complete_in_both_languages() {
+    let reg = shipped();
+    for slug in [
+        "400",
+        "401",
+        "403",
+        "404",
+        "405",
+        "426",
+        "429",
+        "500",
+        "502",
+        "503",
+        "504",
+        "dns",
+        "refused",
+        "tls",
+        "mixed-content",
+        "csp",
+        "proxy-upgrade",
+    ] {
+        assert!(
+            reg.handshake(slug).is_some(),
+            "handshake/{slug} has no page"
+        );
+    }
+    let mut problems = Vec::new();
+    for h in reg.handshakes() {
+        let who = format!("handshake/{}", h.key.slug());
+        for lang in Lang::ALL {
+            let t = h.text(lang);
+            for (name, s) in sections(t) {
+                match s.filter(|s| s.trim().chars().count() >= 40) {
+                    Some(s) => check_prose(
+                        &who,
+                        lang,
+                        &format!("{}.{name}", lang.code()),
+                        s,
+                        &mut problems,
+                    ),
+                    None => problems.push(format!("{who} {}.{name}: missing or stub", lang.code())),
+                }
+            }
+            check_prose(
+                &who,
+                lang,
+                &format!("{}.summary", lang.code()),
+                &t.summary,
+                &mut problems,
+            );
+        }
+        if h.sources.is_empty() {
+            problems.push(format!("{who}: no sources"));
+        }
+        if reg
+            .errors_on(&registry::PageRef::Handshake(h.key.slug()))
+            .is_empty()
+        {
+            problems.push(format!("{who}: no error text people paste"));
+        }
+        for u in h
+            .sources
+            .iter()
+            .map(|s| &s.url)
+            .chain(h.errors.iter().map(|e| &e.source))
+        {
+            if !u.starts_with("https://") {
+                problems.push(format!("{who}: {u} is not https"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn every_protocol_is_sourced_and_complete_in_both_languages() {
+    let reg = shipped();
+    assert!(reg.protocols().len() >= 15, "at least 15 protocols");
+    let mut problems = Vec::new();
+    for p in reg.protocols() {
+        let who = format!("protocols/{}", p.slug);
+        if !p.docs.starts_with("https://") || p.sources.is_empty() {
+            problems.push(format!("{who}: needs its own docs (https) and sources"));
+        }
+        for lang in Lang::ALL {
+            let t = p.text(lang);
+            if t.explanation.chars().count() < 200 {
+                problems.push(format!(
+                    "{who} {}.explanation: under 200 characters",
+                    lang.code()
+                ));
+            }
+            check_prose(
+                &who,
+                lang,
+                &format!("{}.explanation", lang.code()),
+                &t.explanation,
+                &mut problems,
+            );
+            for c in &p.codes {
+                let ct = c.text(lang);
+                for (f, s) in [("meaning", &ct.meaning), ("fix", &ct.fix)] {
+                    check_prose(
+                        &who,
+                        lang,
+                        &format!("{} {}.{f}", c.code, lang.code()),
+                        s,
+                        &mut problems,
+                    );
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+    // Every code a protocol defines has a page: its own entry or its "in the wild" page.
+    let docs = closecodes_cli::docs::documents(&reg, &[]);
+    for c in reg.wild_codes() {
+        assert!(
+            docs.iter().any(|d| d.kind.path() == format!("codes/{c}")),
+            "{c} is defined by a protocol but has no page"
+        );
+    }
+}
+
+#[test]
+fn every_runtime_says_what_it_is_and_where_its_facts_come_from() {
+    let reg = shipped();
+    let mut problems = Vec::new();
+    for r in reg.runtimes() {
+        for lang in Lang::ALL {
+            let s = match lang {
+                Lang::En => &r.en.summary,
+                Lang::Zh => &r.zh.summary,
+            };
+            check_prose(
+                &r.key,
+                lang,
+                &format!("{}.summary", lang.code()),
+                s,
+                &mut problems,
+            );
+        }
+        let urls = r
+            .constants
+            .values()
+            .map(|c| &c.source)
+            .chain(r.errors.iter().map(|e| &e.source))
+            .chain(r.limits.iter().map(|l| &l.source));
+        for u in urls {
+            if !u.starts_with("https://") {
+                problems.push(format!("{}: {u} is not https", r.key));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn codes_json_carries_every_kind() {
+    let reg = shipped();
+    let v: serde_json::Value = serde_json::from_str(&closecodes::json::to_json(&reg)).unwrap();
+    assert_eq!(
+        v["handshake"].as_array().unwrap().len(),
+        reg.handshakes().len()
+    );
+    assert_eq!(
+        v["protocols"].as_array().unwrap().len(),
+        reg.protocols().len()
+    );
+    assert_eq!(
+        v["runtimes"].as_array().unwrap().len(),
+        reg.runtimes().len()
+    );
+    assert_eq!(
+        v["glossary"].as_array().unwrap().len(),
+        reg.glossary().len()
+    );
+    let h = v["handshake"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["slug"] == "403")
+        .unwrap();
+    assert_eq!(h["url"]["zh"], "zh/handshake/403.html");
+    assert!(!h["errors"].as_array().unwrap().is_empty());
+}
