@@ -352,8 +352,15 @@ impl SearchIndex {
         let lower = query.to_lowercase();
         let named = self.named_protocols(&lower);
         let numbers_found = numbers_in(&query, &lower);
+        let http = HTTP_CONTEXT.iter().any(|w| lower.contains(w));
         for &n in numbers_found.iter().filter(|n| **n < 1000) {
-            if let Some(i) = self.doc_of(&DocKind::Handshake(n.to_string())) {
+            // A status without a page of its own (a redirect, a 200 from a server that ignored
+            // the upgrade) is answered by the table of handshake failures.
+            let page = self.doc_of(&DocKind::Handshake(n.to_string())).or_else(|| {
+                http.then(|| self.doc_of(&DocKind::Index("handshake")))
+                    .flatten()
+            });
+            if let Some(i) = page {
                 push(&mut answer, self, i, None);
             }
         }
@@ -475,7 +482,11 @@ impl SearchIndex {
                 let n = ws.iter().filter(|w| words.contains(&w.as_str())).count();
                 // More matched words first; on a tie, the name with fewer words (the general
                 // protocol, not a specialised one) wins.
-                let score = if n == 0 { 0 } else { n * 64 + 63 - ws.len().min(63) };
+                let score = if n == 0 {
+                    0
+                } else {
+                    n * 64 + 63 - ws.len().min(63)
+                };
                 (slug.clone(), score)
             })
             .filter(|(_, n)| *n > 0)
