@@ -30,8 +30,8 @@
         searching: "搜索中…",
         failed: "搜索失败，请稍后再试。",
         code: (c) => "关闭码 " + c,
-        range: (r) => "号段 " + r,
-        inRange: (r) => "没有单独的文章，属于号段 " + r + "。",
+        range: (r) => r + " 区间",
+        inRange: (r) => "没有单独的条目，属于 " + r + " 区间。",
     } : {
         count: (n, q) => n ? n + (n === 1 ? " result" : " results") + " for “" + q + "”:" : "No results for “" + q + "”.",
         notCode: (q) => q + ": not a close code (0–4999)",

@@ -40,7 +40,7 @@
     var range = facts && /^([0-9]+)-([0-9]+)$/.exec(facts.getAttribute("data-code"));
     if (range && code >= +range[1] && code <= +range[2]) {
         notice(zh
-            ? "关闭码 " + code + " 没有单独的文章，它属于本号段：下面的说明适用于它。"
+            ? "关闭码 " + code + " 没有单独的条目，它属于本区间：下面的说明适用于它。"
             : "Code " + code + " has no article of its own; it falls in this range, so what follows applies to it.");
         return;
     }

@@ -1,6 +1,7 @@
 //! The `closecodes` command as a user runs it: `check` on good and bad data (every bad-data
-//! fixture's exact located message and exit code), `export --json`, and `build`'s promise that a
-//! failure never leaves a half-written or empty site.
+//! fixture's exact located message and exit code, every banned glossary variant located in Chinese
+//! prose), `export --json`, and `build`'s promise that a failure never leaves a half-written or
+//! empty site.
 
 use closecodes_tests::{bins, copy_dir, fixture, repo_root};
 use std::path::Path;
@@ -16,6 +17,10 @@ fn closecodes(args: &[&str], cwd: &Path) -> Output {
 
 /// Each bad-data fixture and the message it must produce (after `tests/fixtures/bad/NAME.yaml:`).
 const BAD: &[(&str, &str)] = &[
+    (
+        "banned-terms",
+        "13:12: error in `zh.title`: `关闭代码` is banned in Chinese prose; write `关闭码` (glossary `close-code`)",
+    ),
     (
         "blank-summary",
         "6:40: error in `en.summary`: must not be empty",
@@ -234,6 +239,153 @@ fn check_accepts_the_shipped_data() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.starts_with("ok: "), "{stderr}");
+    // The Chinese guides, UI strings, theme scripts and CLI messages were checked too.
+    assert!(stderr.contains("no banned term"), "{stderr}");
+}
+
+/// Where each banned variant sits in `tests/fixtures/bad/banned-terms.yaml`: term, line, column
+/// (characters), field.
+const BANNED_AT: &[(&str, u32, u32, &str)] = &[
+    ("关闭代码", 13, 12, "zh.title"),
+    ("应用代码", 14, 15, "zh.summary"),
+    ("关闭码总表", 14, 33, "zh.summary"),
+    ("Close 帧", 16, 12, "zh.explanation"),
+    ("Close帧", 16, 29, "zh.explanation"),
+    ("手摇", 16, 44, "zh.explanation"),
+    ("打开阶段握手", 16, 50, "zh.explanation"),
+    ("关闭阶段握手", 16, 59, "zh.explanation"),
+    ("负载数据", 17, 11, "zh.explanation"),
+    ("有效负载", 17, 16, "zh.explanation"),
+    ("服务器端的", 27, 9, "zh.causes"),
+    ("客户端和服务器端", 27, 21, "zh.causes"),
+    ("客户机", 28, 9, "zh.causes"),
+    ("对等方", 28, 14, "zh.causes"),
+    ("对等端", 28, 18, "zh.causes"),
+    ("线上关闭码", 29, 9, "zh.causes"),
+    ("出现在线上", 29, 25, "zh.causes"),
+    ("线路上", 29, 31, "zh.causes"),
+    ("登记表", 31, 17, "zh.diagnosis"),
+    ("登记", 31, 33, "zh.diagnosis"),
+    ("私用", 32, 21, "zh.diagnosis"),
+    ("号段", 32, 26, "zh.diagnosis"),
+    ("段码", 32, 30, "zh.diagnosis"),
+    ("自定义代码", 32, 33, "zh.diagnosis"),
+    ("私有码", 32, 39, "zh.diagnosis"),
+    ("应用自定义码", 32, 43, "zh.diagnosis"),
+    ("心跳帧", 33, 10, "zh.diagnosis"),
+    ("闲置超时", 33, 18, "zh.diagnosis"),
+    ("负载平衡", 33, 24, "zh.diagnosis"),
+    ("拓展", 35, 7, "zh.client"),
+    ("单独成文", 35, 25, "zh.client"),
+    ("单独的文章", 35, 35, "zh.client"),
+    ("TLS 终结", 37, 13, "zh.server"),
+    ("终结 TLS", 37, 23, "zh.server"),
+    ("避让", 37, 41, "zh.server"),
+    ("紧密循环", 37, 47, "zh.server"),
+    ("紧密重试", 37, 52, "zh.server"),
+];
+
+#[test]
+fn check_locates_every_banned_term_in_chinese_prose() {
+    let glossary = closecodes::registry::load(&repo_root().join("data/glossary.yaml")).unwrap();
+    let rel = "tests/fixtures/bad/banned-terms.yaml";
+    let out = closecodes(&["check", rel], &repo_root());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let mut expected = 0;
+    for term in glossary.glossary() {
+        for b in &term.banned {
+            let Some((_, line, col, field)) = BANNED_AT.iter().find(|(t, ..)| *t == b.term) else {
+                panic!(
+                    "`{}` (banned by `{}`) is missing from {rel} and BANNED_AT",
+                    b.term, term.concept
+                );
+            };
+            let want = format!(
+                "{rel}:{line}:{col}: error in `{field}`: `{}` is banned in Chinese prose; write `{}` (glossary `{}`): {} ({})",
+                b.term, term.zh, term.concept, b.why.en, b.why.zh
+            );
+            assert!(
+                stderr.lines().any(|l| l.ends_with(&want)),
+                "expected `{want}` in:\n{stderr}"
+            );
+            expected += 1;
+        }
+    }
+    // Nothing else: the same words in English text, inline code, fenced code, a URL or an allowed
+    // quotation are not reported.
+    let reported = stderr.matches(" is banned in Chinese prose").count();
+    assert_eq!(reported, expected, "{stderr}");
+    assert_eq!(
+        expected,
+        BANNED_AT.len(),
+        "BANNED_AT lists a term the glossary does not ban"
+    );
+    assert!(
+        stderr.contains(&format!("{expected} errors in the close-code data")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn banned_terms_in_the_book_fail_check_and_build_with_their_location() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = tmp.path().join("book-src");
+    copy_dir(&fixture("book"), &book);
+    std::fs::copy(
+        repo_root().join("data/glossary.yaml"),
+        book.join("data/glossary.yaml"),
+    )
+    .unwrap();
+    let ok = closecodes(&["check", "book-src/data"], tmp.path());
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+
+    // A guide's Chinese translation, the theme's scripts: located from the data folder's parent.
+    std::fs::write(
+        book.join("src/guide.zh.md"),
+        "# 指南\n\n`号段` 是代码，不算。\n这个号段算。\n\n<!-- glossary: allow 号段 -->\n引用 MDN：号段。\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(book.join("theme")).unwrap();
+    std::fs::write(
+        book.join("theme/x.js"),
+        "// 号段 in a comment\nconst s = \"属于号段 \" + r;\n",
+    )
+    .unwrap();
+    let guide = "src/guide.zh.md:4:3: error in `(text)`: `号段` is banned in Chinese prose; write `区间` (glossary `range`)";
+    let script = "theme/x.js:2:14: error in `(string)`: `号段` is banned in Chinese prose";
+    let out = closecodes(&["check", "book-src/data"], tmp.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(&format!("book-src/{guide}")), "{stderr}");
+    assert!(stderr.contains(&format!("book-src/{script}")), "{stderr}");
+    assert!(
+        stderr.contains("2 errors in the close-code data"),
+        "{stderr}"
+    );
+
+    // One page checked alone.
+    let out = closecodes(&["check", "book-src/src/guide.zh.md"], tmp.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!("error: book-src/{guide}")),
+        "{stderr}"
+    );
+
+    // The build fails like a data error, before anything is written.
+    let out = closecodes(
+        &["build", "--root", "book-src", "--out", "site"],
+        tmp.path(),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(guide), "{stderr}");
+    assert!(!tmp.path().join("site").exists());
 }
 
 #[test]

@@ -71,7 +71,7 @@ pub fn markdown(reg: &Registry, e: &Entry, asked: Option<u16>, lang: Lang) -> St
     if let Some(code) = asked {
         md.push_str(&match lang {
             Lang::En => format!("> {code} has no article of its own; it falls in this range.\n\n"),
-            Lang::Zh => format!("> {code} 没有单独的文章，它属于本号段。\n\n"),
+            Lang::Zh => format!("> {code} 没有单独的条目，它属于本区间。\n\n"),
         });
     }
     md.push_str(&format!("{}\n\n", t.summary));

@@ -1,9 +1,11 @@
-//! Whole-site jobs: `check`, `export` and `build` (both languages through `mdbook-driver`, then
-//! `codes.json` and the 404 router, built in a temporary folder that replaces the output only on
-//! success, so a failure never leaves a half-written or empty site).
+//! Whole-site jobs: `check` (the data, and banned terms in Chinese prose), `export` and `build`
+//! (both languages through `mdbook-driver`, then `codes.json` and the 404 router, built in a
+//! temporary folder that replaces the output only on success, so a failure never leaves a
+//! half-written or empty site).
 
 use closecodes::book::{self, CloseCodes};
-use closecodes::registry::{self, Key, Lang, Registry};
+use closecodes::lint::{self, BannedTerms, Kind};
+use closecodes::registry::{self, Key, Lang, LoadError, Registry};
 use mdbook_driver::MDBook;
 use std::io::Write;
 use std::path::Path;
@@ -11,16 +13,58 @@ use std::path::Path;
 /// A failure, printed once by `main`.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
-/// `closecodes check PATH`.
+/// `closecodes check PATH`: validate the data, and check Chinese prose for the glossary's banned
+/// variants ([`lint`]). A folder is checked whole, with the book around it: the Chinese guides
+/// (`src/**/*.zh.md`), UI strings, theme scripts and CLI messages found in the folder's parent. A
+/// single file is checked alone: a data file is validated and checked, a Chinese page
+/// (`x.zh.md`), script or Rust source is only checked for banned terms. The banned terms are those
+/// of the data's glossary, or else of the nearest `glossary.yaml` or `data/glossary.yaml` above
+/// `path`. Every problem is reported, each at `file:line:column`.
 pub fn check(path: &Path) -> Result<(), Error> {
-    let reg = registry::load(path)?;
+    let prose_only = path.is_file() && Kind::of(path).is_some_and(|k| k != Kind::Yaml);
+    let (reg, mut diags) = if prose_only {
+        (None, Vec::new())
+    } else {
+        match registry::load(path) {
+            Ok(reg) => (Some(reg), Vec::new()),
+            Err(LoadError::Invalid(diags)) => (None, diags),
+            Err(other) => return Err(other.into()),
+        }
+    };
+    let banned = match reg.as_ref().filter(|r| !r.glossary().is_empty()) {
+        Some(r) => BannedTerms::new(r.glossary()),
+        None => lint::glossary_near(path)
+            .and_then(|g| registry::load(&g).ok())
+            .map(|g| BannedTerms::new(g.glossary()))
+            .unwrap_or_default(),
+    };
+    let files = if path.is_dir() {
+        let root = path.parent().unwrap_or(Path::new(""));
+        lint::tree_files(path, Some(root))?
+    } else {
+        vec![path.to_owned()]
+    };
+    diags.extend(banned.check_files(&files)?);
+    if !diags.is_empty() {
+        return Err(LoadError::Invalid(diags).into());
+    }
+    let prose = format!(
+        "no banned term ({} glossary variants) in the Chinese prose of {} file{}",
+        banned.len(),
+        files.len(),
+        if files.len() == 1 { "" } else { "s" }
+    );
+    let Some(reg) = reg else {
+        eprintln!("ok: {prose}");
+        return Ok(());
+    };
     let codes = reg
         .entries()
         .iter()
         .filter(|e| matches!(e.key, Key::Code(_)))
         .count();
     eprintln!(
-        "ok: {} entries ({codes} codes, {} ranges), {} handshake failures, {} protocols ({} codes), {} runtimes, {} vocabulary groups, {} glossary terms in {}",
+        "ok: {} entries ({codes} codes, {} ranges), {} handshake failures, {} protocols ({} codes), {} runtimes, {} vocabulary groups, {} glossary terms in {}; {prose}",
         reg.entries().len(),
         reg.entries().len() - codes,
         reg.handshakes().len(),

@@ -1,7 +1,9 @@
 //! mdBook glue: the `closecodes` preprocessor.
 //!
 //! For the language in `book.language` (`en` or `zh`) it
-//! 1. loads and validates the registry (a data error fails the build with the located message);
+//! 1. loads and validates the registry, and checks the Chinese prose of the book for the
+//!    glossary's banned variants ([`crate::lint`]); a data error or a banned term fails the build
+//!    with the located message;
 //! 2. fills the placeholder chapter (`codes/index.md` by default) with the reference table and
 //!    nests one generated chapter per documented code and range under it (`codes/1006.md`), and
 //!    one per code that only protocols define (`codes/4004.md`); likewise, when SUMMARY.md has
@@ -17,6 +19,7 @@
 //! It reads `[preprocessor.closecodes]` keys `data` (default `data`), `section` (default
 //! `codes/index.md`) and `templates` (default `theme/closecodes`), all relative to the book root.
 
+use crate::lint;
 use crate::registry::{self, Lang, Registry};
 use crate::render::Renderer;
 use mdbook_preprocessor::book::{Book, BookItem, Chapter, SectionNumber};
@@ -90,23 +93,35 @@ pub fn book_language(ctx: &PreprocessorContext) -> Result<Lang> {
     }
 }
 
-/// Load the registry, printing paths relative to the book root as `closecodes check` does.
+/// Load the registry and check the book's Chinese prose for banned terms ([`lint::tree_files`]
+/// below `root`), printing paths relative to the book root as `closecodes check` does.
 pub fn load_for_book(root: &Path, data: &Path) -> Result<Registry> {
-    registry::load(&root.join(data)).map_err(|e| match e {
-        registry::LoadError::Invalid(diags) => {
-            let diags = diags
-                .into_iter()
-                .map(|mut d| {
-                    if let Ok(rel) = d.file.strip_prefix(root) {
-                        d.file = rel.to_owned();
-                    }
-                    d
-                })
-                .collect();
-            Error::new(registry::LoadError::Invalid(diags))
-        }
+    let relative = |diags: Vec<registry::Diagnostic>| {
+        let diags = diags
+            .into_iter()
+            .map(|mut d| {
+                if let Ok(rel) = d.file.strip_prefix(root) {
+                    d.file = rel.to_owned();
+                }
+                d
+            })
+            .collect();
+        Error::new(registry::LoadError::Invalid(diags))
+    };
+    let data = root.join(data);
+    let reg = registry::load(&data).map_err(|e| match e {
+        registry::LoadError::Invalid(diags) => relative(diags),
         other => Error::new(other),
-    })
+    })?;
+    let banned = lint::BannedTerms::new(reg.glossary());
+    if !banned.is_empty() {
+        let files = lint::tree_files(&data, Some(root)).map_err(Error::new)?;
+        let diags = banned.check_files(&files).map_err(Error::new)?;
+        if !diags.is_empty() {
+            return Err(relative(diags));
+        }
+    }
+    Ok(reg)
 }
 
 /// Tell the renderer the title of every guide (`guides/x.md`) in `lang`, so that pages linking a

@@ -516,7 +516,7 @@ fn resolve_related(
     out
 }
 
-fn yaml_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
+pub(crate) fn yaml_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
     let io = |source| LoadError::Io {
         path: path.to_owned(),
         source,
