@@ -129,7 +129,10 @@ async fn short_links_redirect_by_language() {
             &[("accept-language", "de, en;q=0.5")],
             "/codes/1006.html",
         ),
-        ("/codes/3500", &[], "/codes/3000-3999.html#3500"),
+        ("/codes/3999", &[], "/codes/3000-3999.html#3999"),
+        // A code that public protocols define has a page of its own.
+        ("/4004", &[], "/codes/4004.html"),
+        ("/zh/3500", &[], "/zh/codes/3500.html"),
     ];
     for (uri, headers, to) in cases {
         let (s, h, _) = get(uri, headers).await;

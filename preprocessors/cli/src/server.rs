@@ -222,17 +222,14 @@ async fn site(
                 .map(str::to_owned)
         });
         let lang = language(param.as_deref(), req.headers(), zh_path);
-        let Some(e) = state.index.registry().resolve(n) else {
+        let Some(page) = state.index.registry().code_page(n) else {
             return error(
                 StatusCode::NOT_FOUND,
                 "not a close code: close codes are 0–4999",
             );
         };
         let prefix = if lang == Lang::Zh { "/zh/" } else { "/" };
-        let mut to = format!("{prefix}{}", e.page_path());
-        if e.key != Key::Code(n) {
-            to.push_str(&format!("#{n}"));
-        }
+        let to = format!("{prefix}{page}");
         let mut resp = Redirect::to(&to).into_response();
         resp.headers_mut()
             .insert(header::VARY, HeaderValue::from_static("Accept-Language"));

@@ -166,14 +166,18 @@ fn replace_dir(tmp: tempfile::TempDir, out: &Path) -> Result<(), Error> {
 /// (and `/zh/…` likewise), `/codes/1006` and `/1006` to `/codes/1006.html`, and otherwise
 /// links the reference table. It acts only on paths that match the code pattern.
 pub fn not_found_page(reg: &Registry) -> String {
-    let codes: Vec<u16> = reg
+    // Codes with a page of their own: documented ones and those protocols define.
+    let mut codes: Vec<u16> = reg
         .entries()
         .iter()
         .filter_map(|e| match e.key {
             Key::Code(c) => Some(c),
             Key::Range(..) => None,
         })
+        .chain(reg.wild_codes())
         .collect();
+    codes.sort_unstable();
+    codes.dedup();
     let ranges: Vec<[u16; 2]> = reg
         .entries()
         .iter()

@@ -149,6 +149,17 @@ impl Registry {
         })
     }
 
+    /// The page that answers for a code, relative to the site root: its own article or its
+    /// "in the wild" page (`codes/4004.html`), else its range anchored at it
+    /// (`codes/4000-4999.html#4123`). `None` above 4999.
+    pub fn code_page(&self, code: u16) -> Option<String> {
+        if self.get(Key::Code(code)).is_some() || self.is_wild(code) {
+            return Some(format!("codes/{code}.html"));
+        }
+        self.resolve(code)
+            .map(|e| format!("{}#{code}", e.page_path()))
+    }
+
     /// Handshake failure pages: HTTP statuses in order, then the named failures.
     pub fn handshakes(&self) -> &[Handshake] {
         &self.handshakes

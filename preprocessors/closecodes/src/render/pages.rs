@@ -5,7 +5,7 @@ use super::{
     ErrorView, LinkView, RenderError, Renderer, SourceView, cell, escape_html, inline_html,
     join_cjk_lines, sources,
 };
-use crate::registry::{Handshake, Key, Lang, PageRef, Protocol, Registry};
+use crate::registry::{Handshake, Lang, PageRef, Protocol, Registry};
 use serde::Serialize;
 
 /// One protocol's meaning of a code, as shown on the code's page.
@@ -240,15 +240,11 @@ impl Renderer {
         self.render_view("protocol-index.md.tera", lang, "rows", &rows)
     }
 
-    /// Where a code's page is: its own page if documented or defined by a protocol, else its range.
+    /// Where a code's page is, from a page `to_root` below the site root.
     fn code_href(&self, reg: &Registry, code: u16, to_root: &str) -> String {
-        if reg.get(Key::Code(code)).is_some() || reg.is_wild(code) {
-            format!("{to_root}codes/{code}.html")
-        } else {
-            match reg.resolve(code) {
-                Some(e) => format!("{to_root}codes/{}.html#{code}", e.key.slug()),
-                None => format!("{to_root}codes/index.html"),
-            }
+        match reg.code_page(code) {
+            Some(p) => format!("{to_root}{p}"),
+            None => format!("{to_root}codes/index.html"),
         }
     }
 
