@@ -219,6 +219,48 @@ fn every_page_links_its_twin_and_declares_hreflang() {
 }
 
 #[test]
+fn every_page_names_itself_and_the_site_in_its_language() {
+    let site = shipped_site();
+    let han = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    let mut checked = 0;
+    for file in html_files(site) {
+        let rel = file
+            .strip_prefix(site)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        if rel.ends_with("404.html") || rel.ends_with("toc.html") {
+            continue;
+        }
+        let html = page(&file);
+        let title = text_of(&html, "title");
+        let description = html
+            .select(&sel(r#"meta[name="description"]"#))
+            .next()
+            .and_then(|m| m.attr("content"))
+            .unwrap_or_else(|| panic!("{rel}: no description"))
+            .to_owned();
+        if rel.starts_with("zh/") {
+            assert!(title.ends_with("WebSocket 关闭码"), "{rel}: title {title}");
+            assert!(han(&description), "{rel}: description not in Chinese");
+        } else {
+            assert!(
+                title.ends_with("WebSocket close codes"),
+                "{rel}: title {title}"
+            );
+            assert!(!han(&description), "{rel}: description not in English");
+        }
+        checked += 1;
+    }
+    assert!(checked > 40, "checked {checked} pages");
+    let zh = page(&site.join("zh/codes/1006.html"));
+    assert_eq!(
+        text_of(&zh, "title"),
+        "1006 连接异常关闭 · WebSocket 关闭码"
+    );
+}
+
+#[test]
 fn hand_written_chapters_and_ui_strings_are_translated() {
     let site = shipped_site();
     let en = page(&site.join("guides/capture.html"));
