@@ -524,19 +524,23 @@ fn cell(s: &str) -> String {
 }
 
 /// Chinese Markdown written over several lines: a line break between two CJK characters would
-/// show as a stray space, so such lines are joined. Lists, headings, tables, quotes, code and
-/// blank lines are left alone.
+/// show as a stray space, so such lines are joined. The characters compared are the visible ones:
+/// a link's text rather than its target (`[文字](url)`), and bold or italic markers are skipped, so
+/// a break next to a link, a bold lead-in or a curly quote (“”) joins too. Lists, headings,
+/// tables, quotes, code and blank lines are left alone.
 pub fn join_cjk_lines(md: &str) -> String {
-    let cjk = |c: char| matches!(c as u32, 0x2E80..=0x9FFF | 0xF900..=0xFAFF | 0xFF00..=0xFFEF);
     let mut out: Vec<String> = Vec::new();
     let mut in_code = false;
     for line in md.split('\n') {
         let t = line.trim_start();
+        let starts_block = t.starts_with(['-', '*', '+', '#', '|', '>']) && !t.starts_with("**")
+            || t.chars().next().is_some_and(|c| c.is_ascii_digit());
         let continues = !in_code
-            && t.chars().next().is_some_and(cjk)
-            && out
-                .last()
-                .is_some_and(|prev| prev.chars().last().is_some_and(cjk));
+            && !starts_block
+            && visible_start(t).is_some_and(is_cjk)
+            && out.last().is_some_and(|prev| {
+                !prev.trim().is_empty() && visible_end(prev).is_some_and(is_cjk)
+            });
         if t.starts_with("```") {
             in_code = !in_code;
         }
@@ -546,6 +550,28 @@ pub fn join_cjk_lines(md: &str) -> String {
         }
     }
     out.join("\n")
+}
+
+/// Han characters, CJK and full-width punctuation, and curly quotes.
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x2E80..=0x9FFF | 0xF900..=0xFAFF | 0xFF00..=0xFFEF | 0x2018..=0x201D)
+}
+
+/// The first visible character of a line: emphasis markers and a link's `[` are skipped.
+fn visible_start(line: &str) -> Option<char> {
+    line.trim_start_matches(['*', '_', '[']).chars().next()
+}
+
+/// The last visible character of a line: emphasis markers are skipped, and a link at the end
+/// counts by its text (`…[文字](url)` ends with `字`).
+fn visible_end(line: &str) -> Option<char> {
+    let mut t = line.trim_end().trim_end_matches(['*', '_']);
+    if t.ends_with(')')
+        && let Some(i) = t.rfind("](")
+    {
+        t = &t[..i];
+    }
+    t.trim_end_matches(['*', '_']).chars().last()
 }
 
 /// Text safe inside HTML.
@@ -620,6 +646,12 @@ mod tests {
             "第一行第二行。\n\n- 列表\n- 项"
         );
         assert_eq!(join_cjk_lines("English\nline"), "English\nline");
+        // Links, bold and curly quotes at the break join too; a list item does not.
+        assert_eq!(
+            join_cjk_lines("见[保活指南](keepalive.md)\n里的表格，**结论**\n“很重要”"),
+            "见[保活指南](keepalive.md)里的表格，**结论**“很重要”"
+        );
+        assert_eq!(join_cjk_lines("第一段\n- 列表"), "第一段\n- 列表");
         assert_eq!(
             join_cjk_lines("```\n代码\n代码\n```"),
             "```\n代码\n代码\n```"
