@@ -1,13 +1,15 @@
 //! The lab with a non-browser client (tokio-tungstenite): what the server receives back matches the
 //! data's "server receives" column for every scenario a conforming library client answers the same
-//! way a browser does; refusals are explained; shutdown sends 1001; per-address caps hold.
+//! way a browser does; every handshake failure the data has a `lab` field for is answered with its
+//! HTTP status and never upgrades; refusals are explained; shutdown sends 1001; per-address caps hold.
 
 use closecodes::registry::{self, ServerSaw};
 use closecodes_tests::repo_root;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use std::net::SocketAddr;
-use tokio_tungstenite::tungstenite::Message;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_tungstenite::tungstenite::{self, Message};
 
 /// Lab endpoints whose code tungstenite answers with 1002 while Chromium echoes it.
 const TUNGSTENITE_REFUSES: [&str; 4] = [
@@ -24,7 +26,6 @@ async fn start() -> (SocketAddr, tokio::sync::watch::Sender<bool>) {
 }
 
 async fn http(addr: SocketAddr, path: &str) -> (u16, String) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
     s.write_all(format!("GET {path} HTTP/1.0\r\nHost: x\r\n\r\n").as_bytes())
         .await
@@ -118,6 +119,135 @@ async fn server_receives_what_the_data_says() {
     assert!(problems.is_empty(), "{problems:#?}");
 }
 
+/// One HTTP/1.1 response from `s`: the head (status line and headers) and the body, read by its
+/// `Content-Length`, leaving the connection open.
+async fn read_response(s: &mut tokio::net::TcpStream) -> (String, String) {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        if let Some(end) = out.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&out[..end]).into_owned();
+            let len = head
+                .lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.eq_ignore_ascii_case("content-length")
+                        .then(|| v.trim().parse::<usize>().ok())?
+                })
+                .expect("a Content-Length");
+            if out.len() >= end + 4 + len {
+                let body = String::from_utf8_lossy(&out[end + 4..end + 4 + len]).into_owned();
+                return (head, body);
+            }
+        }
+        let n = tokio::time::timeout(std::time::Duration::from_secs(5), s.read(&mut buf))
+            .await
+            .expect("the response within 5 s")
+            .unwrap();
+        assert!(n > 0, "the connection closed before the whole response");
+        out.extend_from_slice(&buf[..n]);
+    }
+}
+
+/// Send a WebSocket upgrade request for `path`, read the answer, then send a plain GET of `/lab/`
+/// on the same connection and read that answer too: an upgraded connection could not answer it.
+async fn upgrade_then_get(addr: SocketAddr, path: &str) -> ((String, String), String) {
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let upgrade = format!(
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    );
+    s.write_all(upgrade.as_bytes()).await.unwrap();
+    let first = read_response(&mut s).await;
+    s.write_all(format!("GET /lab/ HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let (second, _) = read_response(&mut s).await;
+    (first, second)
+}
+
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines().skip(1).find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.eq_ignore_ascii_case(name).then_some(v.trim())
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn handshake_endpoints_answer_their_status_and_never_upgrade() {
+    let (addr, _tx) = start().await;
+    let reg = registry::load(&repo_root().join("data")).unwrap();
+    let mut checked = 0;
+    for h in reg.handshakes() {
+        let Some(l) = &h.lab else { continue };
+        let status = h.key.status().unwrap_or_else(|| {
+            panic!(
+                "handshake/{}: a lab field on a page without an HTTP status",
+                h.key.slug()
+            )
+        });
+        // The library client: the handshake fails with the status, never a WebSocket.
+        match tokio_tungstenite::connect_async(format!("ws://{addr}{}", l.endpoint)).await {
+            Err(tungstenite::Error::Http(resp)) => {
+                assert_eq!(resp.status().as_u16(), status, "{}", l.endpoint);
+                let body = String::from_utf8_lossy(resp.body().as_deref().unwrap_or_default())
+                    .into_owned();
+                assert!(
+                    body.contains(&format!("with {status} ")) && body.contains("instead of 101"),
+                    "{}: {body}",
+                    l.endpoint
+                );
+            }
+            Ok(_) => panic!("{}: the lab upgraded the connection", l.endpoint),
+            Err(e) => panic!("{}: expected HTTP {status}, got {e}", l.endpoint),
+        }
+        // On the wire: the status line, the headers the status calls for, and a connection that
+        // still speaks HTTP afterwards.
+        let ((head, body), next) = upgrade_then_get(addr, &l.endpoint).await;
+        let status_line = head.lines().next().unwrap_or("");
+        assert!(
+            status_line.starts_with(&format!("HTTP/1.1 {status} ")),
+            "{}: {status_line}",
+            l.endpoint
+        );
+        assert!(
+            header(&head, "content-type").is_some_and(|v| v.starts_with("text/plain")),
+            "{}: {head}",
+            l.endpoint
+        );
+        assert_eq!(
+            body.lines().count(),
+            1,
+            "{}: a one-line body: {body}",
+            l.endpoint
+        );
+        assert!(header(&head, "sec-websocket-accept").is_none(), "{head}");
+        let expected: &[(&str, &str)] = match status {
+            401 => &[("www-authenticate", "Bearer realm=\"lab\"")],
+            405 => &[("allow", "")],
+            426 => &[("upgrade", "websocket"), ("sec-websocket-version", "13")],
+            429 | 503 => &[("retry-after", "1")],
+            _ => &[],
+        };
+        for (name, value) in expected {
+            assert_eq!(header(&head, name), Some(*value), "{}: {head}", l.endpoint);
+        }
+        if !matches!(status, 429 | 503) {
+            assert!(header(&head, "retry-after").is_none(), "{head}");
+        }
+        assert!(
+            next.starts_with("HTTP/1.1 200 "),
+            "{}: the connection answered a plain GET afterwards with {next}",
+            l.endpoint
+        );
+        checked += 1;
+    }
+    assert!(checked >= 11, "checked {checked} handshake endpoints");
+    // A status with no registered name goes out as `Unassigned` (Cloudflare's 520 and the like).
+    let ((head, _), _) = upgrade_then_get(addr, "/lab/handshake/520").await;
+    assert!(head.starts_with("HTTP/1.1 520 Unassigned\r\n"), "{head}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refusals_are_explained_with_400() {
     let (addr, _tx) = start().await;
@@ -128,6 +258,16 @@ async fn refusals_are_explained_with_400() {
         ("/lab/close/999", "1000–4999"),
         ("/lab/close/5000", "1000–4999"),
         ("/lab/close/abc", "not a close code"),
+        ("/lab/handshake/101", "/lab/echo"),
+        ("/lab/handshake/200", "400–599"),
+        ("/lab/handshake/302", "400–599"),
+        ("/lab/handshake/999", "400–599"),
+        ("/lab/handshake/600", "400–599"),
+        ("/lab/handshake/abc", "not an HTTP status"),
+        ("/lab/handshake/0403", "not an HTTP status"),
+        ("/lab/handshake/407", "proxy"),
+        ("/lab/handshake/444", "nginx"),
+        ("/lab/handshake/499", "nginx"),
     ] {
         let (status, body) = http(addr, path).await;
         assert_eq!(status, 400, "{path}");
@@ -138,9 +278,17 @@ async fn refusals_are_explained_with_400() {
     assert_eq!(status, 400);
     assert!(body.contains("123"), "{body}");
     // A plain GET of a WebSocket endpoint says how to use it.
-    let (status, body) = http(addr, "/lab/close/1000").await;
-    assert_eq!(status, 400);
-    assert!(body.contains("WebSocket"), "{body}");
+    for path in ["/lab/close/1000", "/lab/handshake/403"] {
+        let (status, body) = http(addr, path).await;
+        assert_eq!(status, 400, "{path}");
+        assert!(body.contains("WebSocket"), "{path}: {body}");
+    }
+    // Each refusal is one line.
+    let (_, body) = http(addr, "/lab/handshake/101").await;
+    assert_eq!(body.lines().count(), 1, "{body}");
+    let (status, index) = http(addr, "/lab/").await;
+    assert_eq!(status, 200);
+    assert!(index.contains("/lab/handshake/{status}"), "{index}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -12,11 +12,20 @@
 //! | `/lab/going-away?after=N` | closes with 1001 when the server shuts down, or after N seconds |
 //! | `/lab/idle?seconds=N` | drops the connection after N idle seconds, as a proxy's idle timeout does |
 //! | `/lab/received/{id}` | what the server received back on the connection opened with `?id=` |
+//! | `/lab/handshake/{status}` | answers the upgrade with that HTTP status (400–599) instead of 101 |
 //!
 //! Refusals are explained with HTTP 400: 1005, 1006 and 1015 can never be sent in a Close frame
 //! (the body names the endpoint that demonstrates each), and so are codes outside 1000–4999 and
 //! reasons over 123 bytes of UTF-8. Everything is bounded: connections per address and in all,
 //! connection lifetime, message size, idle time, and the received-log size.
+//!
+//! `/lab/handshake/{status}` never upgrades, so it takes no connection slot. It answers a WebSocket
+//! upgrade request with the status and a one-line `text/plain` body, plus the headers that status
+//! calls for: `WWW-Authenticate: Bearer realm="lab"` with 401, an empty `Allow` with 405 (the
+//! resource allows no method), `Upgrade: websocket` and `Sec-WebSocket-Version: 13` with 426,
+//! `Retry-After: 1` with 429 and 503. A status without a registered name goes out as `Unassigned`.
+//! It refuses with 400 anything but 400–599 and the three that no server sends to a browser: 407
+//! (a proxy's status), and nginx's 444 and 499 (never sent on the wire).
 
 use axum::Router;
 use axum::extract::{ConnectInfo, Path as UrlPath, Query, Request, State};
@@ -157,6 +166,7 @@ pub fn routes(lab: Lab) -> Router {
         .route("/lab/going-away", get(going_away))
         .route("/lab/idle", get(idle))
         .route("/lab/received/{id}", get(received))
+        .route("/lab/handshake/{status}", get(handshake))
         .route("/lab/", get(index))
         .with_state(lab)
 }
@@ -231,14 +241,8 @@ where
     }
     let id = p.id;
     let h = req.headers();
-    let is_ws = h
-        .get(header::UPGRADE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
-    let Some(key) = h.get("sec-websocket-key").filter(|_| is_ws) else {
-        return bad_request(
-            "this is a WebSocket endpoint: open it with `new WebSocket(\"ws://…\")`, not as a page\n".into(),
-        );
+    let Some(key) = h.get("sec-websocket-key").filter(|_| is_upgrade(h)) else {
+        return bad_request(NOT_A_PAGE.into());
     };
     if h.get("sec-websocket-version").and_then(|v| v.to_str().ok()) != Some("13") {
         return bad_request("only WebSocket version 13 is supported\n".into());
@@ -281,6 +285,17 @@ where
     }
     resp
 }
+
+/// Does the request ask for a WebSocket upgrade (`Upgrade: websocket` and a `Sec-WebSocket-Key`)?
+fn is_upgrade(h: &axum::http::HeaderMap) -> bool {
+    h.get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+        && h.contains_key("sec-websocket-key")
+}
+
+const NOT_A_PAGE: &str =
+    "this is a WebSocket endpoint: open it with `new WebSocket(\"ws://…\")`, not as a page\n";
 
 fn config(max: usize) -> WebSocketConfig {
     WebSocketConfig::default()
@@ -463,6 +478,99 @@ async fn idle(State(lab): State<Lab>, req: Request) -> Response {
     })
 }
 
+/// The status `/lab/handshake/{status}` answers with, or why it will not.
+pub fn handshake_status(status: &str) -> Result<StatusCode, String> {
+    let n: u16 = match status.parse() {
+        Ok(n) if status.len() <= 3 && status.bytes().all(|b| b.is_ascii_digit()) => n,
+        _ => {
+            return Err(format!(
+                "`{}` is not an HTTP status: expected a number 400–599\n",
+                status.chars().take(12).collect::<String>()
+            ));
+        }
+    };
+    match n {
+        101 => Err(
+            "101 Switching Protocols is the answer that accepts the upgrade; every other \
+             lab endpoint gives it (try /lab/echo). This endpoint refuses the upgrade with \
+             400–599.\n"
+                .into(),
+        ),
+        407 => Err(
+            "407 Proxy Authentication Required comes from a proxy the client is set up to \
+             use, never from the server it connects to, and the lab is not a proxy. For the \
+             server's authentication failure, open /lab/handshake/401.\n"
+                .into(),
+        ),
+        444 | 499 => Err(format!(
+            "{n} is nginx's own code and never goes on the wire: `return 444` makes nginx close the \
+             connection without any answer, and 499 is what its log records when the client closed \
+             the connection before the answer.\n"
+        )),
+        400..=599 => StatusCode::from_u16(n).map_err(|_| format!("{n} is not an HTTP status\n")),
+        600.. => Err(format!(
+            "{n} is not an HTTP status: statuses are 100–599, and this endpoint answers the \
+             upgrade with a client or server error, 400–599\n"
+        )),
+        _ => Err(format!(
+            "{n} is not an error status: this endpoint answers the upgrade with a client or server \
+             error, 400–599\n"
+        )),
+    }
+}
+
+/// Answer a WebSocket upgrade with the status in the path instead of 101 (never upgrades).
+async fn handshake(UrlPath(status): UrlPath<String>, req: Request) -> Response {
+    let status = match handshake_status(&status) {
+        Ok(s) => s,
+        Err(why) => return bad_request(why),
+    };
+    if !is_upgrade(req.headers()) {
+        return bad_request(NOT_A_PAGE.into());
+    }
+    let name = status.canonical_reason().unwrap_or("Unassigned");
+    let n = status.as_u16();
+    let body = format!(
+        "The lab answered this WebSocket upgrade with {n} {name} instead of 101 Switching Protocols, \
+         because /lab/handshake/{n} asks it to: it shows how a client reports a handshake refused with {n}.\n"
+    );
+    let mut resp = (status, body).into_response();
+    if status.canonical_reason().is_none() {
+        resp.extensions_mut()
+            .insert(hyper::ext::ReasonPhrase::from_static(b"Unassigned"));
+    }
+    let hs = resp.headers_mut();
+    hs.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    hs.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    match n {
+        401 => {
+            hs.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"lab\""),
+            );
+        }
+        // RFC 9110 §10.2.1: an empty Allow means the resource allows no method at all.
+        405 => {
+            hs.insert(header::ALLOW, HeaderValue::from_static(""));
+        }
+        // RFC 9110 §15.5.22 (name the protocol to upgrade to) and RFC 6455 §4.2.2 (the versions
+        // the server speaks).
+        426 => {
+            hs.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+            hs.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
+            hs.insert("sec-websocket-version", HeaderValue::from_static("13"));
+        }
+        429 | 503 => {
+            hs.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        _ => {}
+    }
+    resp
+}
+
 async fn received(State(lab): State<Lab>, UrlPath(id): UrlPath<String>) -> Response {
     if !valid_id(&id) {
         return bad_request(BAD_ID.into());
@@ -492,7 +600,8 @@ const LAB_INDEX: &str = "Close Codes lab: WebSocket endpoints that close in ever
 /lab/limit                 1,024-byte message limit (1009)\n\
 /lab/going-away?after=N    1001 on shutdown or after N s\n\
 /lab/idle?seconds=N        dropped after N idle seconds\n\
-/lab/received/{id}         what the server received on ?id=\n";
+/lab/received/{id}         what the server received on ?id=\n\
+/lab/handshake/{status}    answer the upgrade with that HTTP status (400-599) instead of 101\n";
 
 #[cfg(test)]
 mod tests {
@@ -508,5 +617,23 @@ mod tests {
         assert!(refusal(4000, &"字".repeat(42)).unwrap().contains("123"));
         assert!(refusal(4000, &"字".repeat(41)).is_none());
         assert!(refusal(1000, "").is_none());
+    }
+
+    #[test]
+    fn handshake_statuses() {
+        for ok in ["400", "401", "403", "426", "429", "503", "520", "599"] {
+            assert_eq!(
+                handshake_status(ok).map(|s| s.as_u16()),
+                Ok(ok.parse().unwrap())
+            );
+        }
+        assert!(handshake_status("101").unwrap_err().contains("/lab/echo"));
+        assert!(handshake_status("407").unwrap_err().contains("proxy"));
+        assert!(handshake_status("499").unwrap_err().contains("nginx"));
+        for bad in [
+            "200", "399", "600", "999", "0403", "+403", "abc", "", "40 3",
+        ] {
+            assert!(handshake_status(bad).is_err(), "{bad}");
+        }
     }
 }
