@@ -529,3 +529,80 @@ async fn the_site_and_the_lab_in_chromium() {
         failures.join("\n")
     );
 }
+
+/// Runs in the page: the text of `main` as Chromium lays it out (code replaced by a mark that is
+/// neither Han nor Latin), and every place that breaks the site's Chinese spacing rule: a space
+/// between two Han characters, between Han and full-width punctuation, or no space between Han and
+/// a Latin letter or digit.
+const ZH_SPACING_JS: &str = r#"
+const main = document.querySelector('main');
+main.querySelectorAll('pre, code, kbd, .cc-card-status').forEach(e => e.replaceWith('\u25A1'));
+const text = main.innerText;
+const han = '\\p{Script=Han}';
+const punct = '，。：；（）“”、？！';
+const rules = [
+  ['space between Han characters', new RegExp(`${han}[ \u00a0]+${han}`, 'gu')],
+  ['space before full-width punctuation', new RegExp(`${han}[ \u00a0]+[${punct}]`, 'gu')],
+  ['space after full-width punctuation', new RegExp(`[${punct}][ \u00a0]+${han}`, 'gu')],
+  ['no space between Han and Latin', new RegExp(`${han}[A-Za-z0-9]|[A-Za-z0-9]${han}`, 'gu')],
+];
+const found = [];
+for (const [name, re] of rules) {
+  for (const m of text.matchAll(re)) {
+    found.push(`${name}: …${text.slice(Math.max(0, m.index - 10), m.index + m[0].length + 10).replace(/\n/g, '⏎')}…`);
+  }
+}
+return found;
+"#;
+
+/// Every Chinese page as Chromium renders it follows the spacing rule (data/README.md): no stray
+/// space next to Han text or full-width punctuation, and a space between Han and Latin or digits.
+#[tokio::test]
+async fn chinese_pages_follow_the_spacing_rule_in_chromium() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    closecodes_cli::site::build(&repo_root(), &site).unwrap();
+    let addr = start_static(site.clone()).await;
+    let (driver, client) = start_driver().await;
+    let mut pages: Vec<String> = Vec::new();
+    let mut stack = vec![site.join("zh")];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "html") {
+                let rel = p
+                    .strip_prefix(&site)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                if !["print.html", "404.html", "toc.html"]
+                    .iter()
+                    .any(|x| rel.ends_with(x))
+                {
+                    pages.push(rel);
+                }
+            }
+        }
+    }
+    pages.sort();
+    assert!(pages.len() > 100, "{} zh pages", pages.len());
+    let mut problems = Vec::new();
+    for rel in &pages {
+        client.goto(&format!("http://{addr}/{rel}")).await.unwrap();
+        let found = client.execute(ZH_SPACING_JS, vec![]).await.unwrap();
+        for f in found.as_array().into_iter().flatten() {
+            problems.push(format!("{rel}: {}", f.as_str().unwrap_or("")));
+        }
+    }
+    client.close().await.unwrap();
+    drop(driver);
+    assert!(
+        problems.is_empty(),
+        "{} spacing problems on {} pages:\n{}",
+        problems.len(),
+        pages.len(),
+        problems.join("\n")
+    );
+}
