@@ -106,6 +106,14 @@
                     if (Number.isInteger(e.code)) byCode.set(e.code, {href, title});
                     else if (Array.isArray(e.range)) ranges.push({lo: +e.range[0], hi: +e.range[1], href, title});
                 }
+                // Codes that public protocols define have a page of their own ("in the wild").
+                for (const p of json.protocols || []) {
+                    for (const c of p.codes || []) {
+                        if (!Number.isInteger(c.code) || byCode.has(c.code)) continue;
+                        const href = siteUrl((lang === "zh" ? "zh/" : "") + "codes/" + c.code + ".html");
+                        byCode.set(c.code, {href, title: p.name + ": " + String(c.name || "")});
+                    }
+                }
                 if (!byCode.size && !ranges.length) throw new Error("empty codes.json");
                 codes = {byCode, ranges};
             })

@@ -519,6 +519,24 @@ async fn the_site_and_the_lab_in_chromium() {
         note.as_str().unwrap().contains("closecodes serve"),
         "{note}"
     );
+    // The number fast path on a static host knows the codes protocols define.
+    click(&client, "#mdbook-search-toggle").await;
+    let bar = client
+        .find(Locator::Css("#mdbook-searchbar"))
+        .await
+        .unwrap();
+    bar.send_keys("4004").await.unwrap();
+    // codes.json loads on first use; the list is redrawn when it arrives.
+    let first = wait_for(
+        &client,
+        "const a = document.querySelector('#mdbook-searchresults li a'); return a && new URL(a.href).pathname === '/codes/4004.html' && a.href;",
+        "the static number fast path to /codes/4004.html",
+    )
+    .await;
+    assert!(
+        first.as_str().unwrap_or("").ends_with("/codes/4004.html"),
+        "{first}"
+    );
 
     client.close().await.unwrap();
     drop(driver);
