@@ -8,7 +8,12 @@ use std::sync::OnceLock;
 
 /// The repository root (the folder with `book.toml`).
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    // Cargo sets CARGO_MANIFEST_DIR when it runs a test; the compile-time value is the fallback.
+    // (A build shared between two checkouts must not test the other one's files.)
+    let dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    Path::new(&dir)
         .parent()
         .expect("tests/ has a parent")
         .to_owned()
