@@ -31,10 +31,23 @@ fn generated(n: u16) -> Registry {
     let mut y = String::new();
     for c in 0..n {
         y.push_str(&format!(
-            "- code: {c}\n  name: Generated {c}\n  status: private-use\n  wire: true\n  script: false\n  errors: [{{runtime: go-gorilla, text: 'websocket: close {c} (generated {c})', source: 'https://example.org/{c}'}}]\n  constants: {{go-gorilla: {{name: websocket.CloseGenerated{c}, source: 'https://example.org/{c}'}}}}\n  en:\n    title: Generated condition {c}\n    summary: The server closed the session because generated condition {c} occurred.\n    explanation: |\n      Condition {c} happens when a client sends data that the policy table rejects. Reconnect\n      with exponential backoff, log the reason, and check the server's limits and proxies.\n    causes: |\n      - Condition {c} in the gateway; a proxy idle timeout; a message that was too big.\n  zh:\n    title: 生成的条件 {c}\n    summary: 服务器因生成的条件 {c} 关闭了会话。\n    explanation: |\n      当客户端发送的数据被策略表拒绝时出现条件 {c}。请用指数退避重连，记录关闭原因，并检查服务器的限制和代理。\n"
+            "- code: {c}\n  name: Generated {c}\n  status: private-use\n  wire: true\n  script: false\n  errors: [{{runtime: go-gorilla, text: 'websocket: close {c} (generated {c})', source: 'https://example.org/{c}'}}]\n  en:\n    title: Generated condition {c}\n    summary: The server closed the session because generated condition {c} occurred.\n    explanation: |\n      Condition {c} happens when a client sends data that the policy table rejects. Reconnect\n      with exponential backoff, log the reason, and check the server's limits and proxies.\n    causes: |\n      - Condition {c} in the gateway; a proxy idle timeout; a message that was too big.\n  zh:\n    title: 生成的条件 {c}\n    summary: 服务器因生成的条件 {c} 关闭了会话。\n    explanation: |\n      当客户端发送的数据被策略表拒绝时出现条件 {c}。请用指数退避重连，记录关闭原因，并检查服务器的限制和代理。\n"
         ));
     }
-    registry::load_sources([(Path::new("generated.yaml"), y.as_str())]).unwrap()
+    // The runtime the error texts name, with its names for the standard codes.
+    let mut rt = String::from(
+        "- runtime: go-gorilla\n  label: gorilla\n  kind: both\n  language: Go\n  repository: https://example.org/g\n  en: {summary: Go.}\n  zh: {summary: Go。}\n  constants:\n",
+    );
+    for c in 1000..=1015 {
+        rt.push_str(&format!(
+            "    {c}: {{name: websocket.CloseGenerated{c}, source: 'https://example.org/{c}'}}\n"
+        ));
+    }
+    registry::load_sources([
+        (Path::new("runtimes/go-gorilla.yaml"), rt.as_str()),
+        (Path::new("generated.yaml"), y.as_str()),
+    ])
+    .unwrap()
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -139,8 +152,9 @@ fn main() {
         let ix = SearchIndex::build(reg.clone()).unwrap();
         let rounds = if reg.entries().len() > 1000 { 5 } else { 50 };
         let (p50, p99) = latency(&ix, &qs, rounds);
+        let pages = closecodes_cli::docs::documents(reg, &closecodes_cli::guides::embedded()).len();
         println!(
-            "| index build, {name} ({} entries) | {:.1} ms |",
+            "| index build, {name} ({} registry entries, {pages} pages indexed) | {:.1} ms |",
             reg.entries().len(),
             build.as_secs_f64() * 1e3
         );

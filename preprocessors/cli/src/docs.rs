@@ -103,9 +103,14 @@ fn text_body(t: &Text, lang: Lang) -> String {
     out
 }
 
+/// The pages of documented codes and ranges only (what `explain` looks names up in).
+pub fn code_documents(reg: &Registry) -> Vec<Doc> {
+    reg.entries().iter().map(|e| code(reg, e)).collect()
+}
+
 /// Every page of `reg` and `guides`, codes first.
 pub fn documents(reg: &Registry, guides: &[Guide]) -> Vec<Doc> {
-    let mut docs: Vec<Doc> = reg.entries().iter().map(|e| code(reg, e)).collect();
+    let mut docs = code_documents(reg);
     for c in reg.wild_codes() {
         if reg.get(Key::Code(c)).is_none() {
             docs.push(wild(c, &reg.wild(c)));

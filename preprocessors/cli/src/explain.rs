@@ -39,7 +39,7 @@ pub fn lookup<'a>(reg: &'a Registry, query: &str) -> Lookup<'a> {
     if let Some(e) = Key::parse(q).and_then(|k| reg.get(k)) {
         return Lookup::Found(e, None);
     }
-    let docs = crate::docs::documents(reg, &[]);
+    let docs = crate::docs::code_documents(reg);
     let found = Names::new(&docs)
         .find(q)
         .into_iter()

@@ -41,6 +41,8 @@ const ANALYZER: &str = "closecodes";
 /// Length of a snippet, in characters.
 const SNIPPET_CHARS: usize = 180;
 const IDENT_ANALYZER: &str = "closecodes-ident";
+/// Most synonym terms added to one query (each is one more clause to score).
+const MAX_SYNONYMS: usize = 16;
 /// Weight of a synonym relative to the word the reader typed.
 const SYNONYM_WEIGHT: f32 = 0.5;
 
@@ -400,7 +402,6 @@ impl SearchIndex {
         };
         let patterns: Vec<&str> = terms
             .iter()
-            .chain(expanded.iter())
             .map(String::as_str)
             .filter(|t| t.len() >= 2)
             .collect();
@@ -468,6 +469,8 @@ impl SearchIndex {
                 }
             }
             DocKind::Guide(_) if words >= 6 => 1.35,
+            // A section's table answers only what no single page does.
+            DocKind::Index(_) => 0.7,
             _ => 1.0,
         }
     }
@@ -521,7 +524,7 @@ impl SearchIndex {
                 }
             }
         }
-        out.truncate(MAX_TERMS);
+        out.truncate(MAX_SYNONYMS);
         out
     }
 
@@ -586,6 +589,8 @@ impl SearchIndex {
             .iter()
             .map(|t| (t, 1.0f32))
             .chain(synonyms.iter().map(|t| (t, SYNONYM_WEIGHT)));
+        // Synonyms are words: they are not looked up among the numbers.
+        let synonym_fields = [f.title, f.summary, own, other, f.errors, f.names];
         for (t, weight) in all {
             // A one-edit variant only for a word the index does not know: a likely typo.
             let fuzzy = weight == 1.0
@@ -596,6 +601,9 @@ impl SearchIndex {
             // that appears in every field of a long page must not outweigh a rare one.
             let mut per_field: Vec<Box<dyn Query>> = Vec::new();
             for (field, boost) in weighted {
+                if weight < 1.0 && !synonym_fields.contains(&field) {
+                    continue;
+                }
                 per_field.push(term_query(field, t, boost * weight));
                 // Typos are looked for in short fields only: a fuzzy match walks the term
                 // dictionary, and the bodies' dictionaries are the large ones.
