@@ -163,19 +163,28 @@ fn the_reference_table_has_a_linked_anchored_row_per_entry() {
     }
 }
 
+/// Every page of the built site a reader can land on, with its path below the site (the 404
+/// router and the sidebar's `toc.html` are not pages).
+fn content_pages(site: &Path) -> Vec<(PathBuf, String)> {
+    html_files(site)
+        .into_iter()
+        .map(|file| {
+            let rel = file
+                .strip_prefix(site)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (file, rel)
+        })
+        .filter(|(_, rel)| !rel.ends_with("404.html") && !rel.ends_with("toc.html"))
+        .collect()
+}
+
 #[test]
 fn every_page_links_its_twin_and_declares_hreflang() {
     let site = shipped_site();
     let mut checked = 0;
-    for file in html_files(site) {
-        let rel = file
-            .strip_prefix(site)
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
-        if rel.ends_with("404.html") || rel.ends_with("toc.html") {
-            continue;
-        }
+    for (file, rel) in content_pages(site) {
         let zh = rel.starts_with("zh/");
         let html = page(&file);
         let switch = html
@@ -223,15 +232,7 @@ fn every_page_names_itself_and_the_site_in_its_language() {
     let site = shipped_site();
     let han = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
     let mut checked = 0;
-    for file in html_files(site) {
-        let rel = file
-            .strip_prefix(site)
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
-        if rel.ends_with("404.html") || rel.ends_with("toc.html") {
-            continue;
-        }
+    for (file, rel) in content_pages(site) {
         let html = page(&file);
         let title = text_of(&html, "title");
         let description = html
