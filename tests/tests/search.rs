@@ -65,7 +65,7 @@ fn relevance_suite() {
     assert!(
         // The goal is 95%; with five times more pages (handshake failures, protocols, guides) the
         // suite fell from 96% to 90% and is not yet tuned back: this floor records it.
-        rate >= 0.90,
+        rate >= 0.91,
         "first-hit rate {:.1}% is under 95%",
         rate * 100.0
     );

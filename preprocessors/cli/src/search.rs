@@ -366,8 +366,9 @@ impl SearchIndex {
                 push(&mut answer, self, i, None);
             }
         }
-        // 3. Exact identifiers, names and pasted error texts.
-        for i in self.names.find(&query) {
+        // 3. Exact identifiers, names and quoted error texts.
+        let (exact, contained) = self.names.find_tiered(&query);
+        for i in exact {
             push(&mut answer, self, i, None);
         }
         // 4. A code in pasted text is that code; with a protocol's name, that protocol's row.
@@ -381,7 +382,11 @@ impl SearchIndex {
                 push(&mut answer, self, i, Some(n));
             }
         }
-        // 5. Text.
+        // 5. Pages whose error text appears inside a longer pasted line.
+        for i in contained {
+            push(&mut answer, self, i, None);
+        }
+        // 6. Text.
         let terms: Vec<String> = tokenize::query_terms(&query)
             .into_iter()
             .filter(|t| !t.bytes().all(|b| b.is_ascii_digit()) || t.len() <= 2)
@@ -482,7 +487,15 @@ impl SearchIndex {
         self.protocol_words
             .iter()
             .map(|(slug, ws)| {
-                let n = ws.iter().filter(|w| words.contains(&w.as_str())).count();
+                // A long name also counts as the start of an identifier (`PusherError`).
+                let n = ws
+                    .iter()
+                    .filter(|w| {
+                        words.iter().any(|q| {
+                            *q == w.as_str() || (w.len() >= 5 && q.starts_with(w.as_str()))
+                        })
+                    })
+                    .count();
                 // More matched words first; on a tie, the name with fewer words (the general
                 // protocol, not a specialised one) wins.
                 let score = if n == 0 {
@@ -799,26 +812,40 @@ impl Names {
 
     /// Indexes (into the documents) of the pages `query` names, ascending.
     pub fn find(&self, query: &str) -> Vec<usize> {
-        let mut hits: Vec<usize> = Vec::new();
+        let (mut strong, weak) = self.find_tiered(query);
+        strong.extend(weak);
+        strong.sort_unstable();
+        strong.dedup();
+        strong
+    }
+
+    /// The pages a query names, in two tiers: what it names or quotes exactly (a name, an
+    /// identifier, part of an error text), and pages whose error text merely appears inside a
+    /// longer query (weaker than a code the query states).
+    pub fn find_tiered(&self, query: &str) -> (Vec<usize>, Vec<usize>) {
+        let mut strong: Vec<usize> = Vec::new();
+        let mut weak: Vec<usize> = Vec::new();
         let ident = normalize_ident(query);
         if ident.chars().count() >= 4 {
-            hits.extend(self.by_name.get(&ident).into_iter().flatten());
+            strong.extend(self.by_name.get(&ident).into_iter().flatten());
         }
         let text = normalize_text(query);
-        hits.extend(self.by_name.get(&text).into_iter().flatten());
+        strong.extend(self.by_name.get(&text).into_iter().flatten());
         if text.chars().count() >= 12 {
-            hits.extend(
-                self.errors
-                    .iter()
-                    .filter(|(t, _)| {
-                        t.contains(&text) || (t.chars().count() >= 16 && text.contains(t.as_str()))
-                    })
-                    .map(|(_, i)| *i),
-            );
+            for (t, i) in &self.errors {
+                if t.contains(&text) {
+                    strong.push(*i);
+                } else if t.chars().count() >= 16 && text.contains(t.as_str()) {
+                    weak.push(*i);
+                }
+            }
         }
-        hits.sort_unstable();
-        hits.dedup();
-        hits
+        for v in [&mut strong, &mut weak] {
+            v.sort_unstable();
+            v.dedup();
+        }
+        weak.retain(|i| !strong.contains(i));
+        (strong, weak)
     }
 }
 
