@@ -62,6 +62,10 @@ const BAD: &[(&str, &str)] = &[
         "1:14: error in `handshake`: `Bad Slug` is not a handshake slug",
     ),
     (
+        "handshake/status-claimed-twice",
+        "8:14: error in `statuses`: status 302 is already answered by the page at tests/fixtures/bad/handshake/status-claimed-twice.yaml:3:14",
+    ),
+    (
         "handshake/status-out-of-range",
         "1:14: error in `handshake`: 700 is not an HTTP status a failed upgrade can get; expected 100–599 other than 101",
     ),
@@ -230,6 +234,25 @@ fn every_bad_fixture_is_refused_with_its_located_message() {
             "{name}: expected `{rel}:{expected}` in:\n{stderr}"
         );
         assert!(out.stdout.is_empty(), "{name}: nothing on stdout");
+    }
+}
+
+/// One file, three located errors: a status answered twice, a status no upgrade gets, an empty
+/// symptom.
+#[test]
+fn handshake_statuses_and_symptoms_are_checked() {
+    let rel = "tests/fixtures/bad/handshake/status-claimed-twice.yaml";
+    let out = closecodes(&["check", rel], &repo_root());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    for expected in [
+        "8:19: error in `statuses`: 101 is not an HTTP status a failed upgrade can get",
+        "10:44: error in `zh.symptoms`: an empty symptom; expected one line",
+    ] {
+        assert!(
+            stderr.contains(&format!("{rel}:{expected}")),
+            "{expected} in:\n{stderr}"
+        );
     }
 }
 

@@ -3,6 +3,12 @@
 //! accepted answer. For each row the first search result must be that page, and the page (in the
 //! row's language) must contain the fact. Prints both rates and every miss.
 //!
+//! Where two pages could answer, the row names the one these rules pick (the issue's own): a
+//! protocol named together with one of its codes → the protocol's page (its row); a code of the
+//! wild without the protocol's name → the code's page; a close after a stated time ("after 60
+//! seconds", "every 5 minutes") → the timeouts guide; a dead peer nobody notices → the keepalive
+//! guide; an HTTP status → the handshake page that answers it (200 → the proxy page).
+//!
 //! The goal is 90% first-hit and every fact present; the test fails below the floors it asserts,
 //! which record what has been reached so far and only ever go up.
 
@@ -12,9 +18,9 @@ use closecodes_cli::search::SearchIndex;
 use closecodes_tests::repo_root;
 
 /// Lowest accepted first-hit rate (goal: 0.90).
-const FIRST_HIT_FLOOR: f64 = 0.66;
+const FIRST_HIT_FLOOR: f64 = 0.80;
 /// Lowest accepted share of rows whose page holds the fact (goal: 1.0).
-const FACT_FLOOR: f64 = 0.98;
+const FACT_FLOOR: f64 = 0.99;
 
 #[test]
 fn real_questions_find_the_page_that_answers_them() {
@@ -24,6 +30,14 @@ fn real_questions_find_the_page_that_answers_them() {
     let ix = SearchIndex::build_with(reg, &guides).unwrap();
     let tsv = std::fs::read_to_string(repo_root().join("tests/fixtures/questions.tsv")).unwrap();
     let (mut total, mut zh, mut first, mut facts) = (0usize, 0usize, 0usize, 0usize);
+    // Rows whose first result, whichever page it is, holds the decisive fact: what a reader who
+    // opens only the first result gets.
+    let mut first_holds = 0usize;
+    let body_of = |page: &str, lang: Lang| {
+        docs.iter()
+            .find(|d| d.kind.path() == page)
+            .map(|d| d.body[usize::from(lang == Lang::Zh)].to_lowercase())
+    };
     let mut misses = Vec::new();
     let mut missing_facts = Vec::new();
     for line in tsv.lines().skip(1).filter(|l| !l.trim().is_empty()) {
@@ -48,10 +62,14 @@ fn real_questions_find_the_page_that_answers_them() {
                 &got[..got.len().min(3)]
             ));
         }
-        let body = docs
-            .iter()
-            .find(|d| d.kind.path() == page)
-            .map(|d| d.body[usize::from(lang == Lang::Zh)].to_lowercase());
+        let body = body_of(page, lang);
+        if got
+            .first()
+            .and_then(|p| body_of(p, lang))
+            .is_some_and(|b| b.contains(&fact.to_lowercase()))
+        {
+            first_holds += 1;
+        }
         if body.is_some_and(|b| b.contains(&fact.to_lowercase())) {
             facts += 1;
         } else {
@@ -61,9 +79,10 @@ fn real_questions_find_the_page_that_answers_them() {
     let rate = first as f64 / total as f64;
     let fact_rate = facts as f64 / total as f64;
     eprintln!(
-        "questions: {total} ({zh} Chinese), first-hit {:.1}%, fact present {:.1}%",
+        "questions: {total} ({zh} Chinese), first-hit {:.1}%, fact present {:.1}%, first result holds the fact {:.1}%",
         rate * 100.0,
-        fact_rate * 100.0
+        fact_rate * 100.0,
+        first_holds as f64 / total as f64 * 100.0
     );
     for m in &misses {
         eprintln!("  miss: {m}");

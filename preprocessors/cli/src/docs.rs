@@ -85,8 +85,18 @@ fn prose(lang: Lang, md: &str) -> String {
     }
 }
 
-fn text_body(t: &Text, lang: Lang) -> String {
+/// A page's summary as search sees it: the one-line summary and the reader's symptoms.
+fn text_summary(t: &Text, lang: Lang) -> String {
     let mut out = prose(lang, &t.summary);
+    for s in &t.symptoms {
+        out.push('\n');
+        out.push_str(&prose(lang, s));
+    }
+    out
+}
+
+fn text_body(t: &Text, lang: Lang) -> String {
+    let mut out = text_summary(t, lang);
     for s in [
         &t.explanation,
         &t.causes,
@@ -123,13 +133,13 @@ pub fn documents(reg: &Registry, guides: &[Guide]) -> Vec<Doc> {
         let hs: Vec<[String; 2]> = reg
             .handshakes()
             .iter()
-            .map(|h| Lang::ALL.map(|l| h.text(l).title.clone()))
+            .map(|h| Lang::ALL.map(|l| format!("{}: {}", h.text(l).title, h.text(l).summary)))
             .collect();
         docs.push(index(&r, "handshake", "hs_index", &hs));
         let ps: Vec<[String; 2]> = reg
             .protocols()
             .iter()
-            .map(|p| Lang::ALL.map(|l| p.text(l).title.clone()))
+            .map(|p| Lang::ALL.map(|l| format!("{}: {}", p.text(l).title, p.text(l).summary)))
             .collect();
         docs.push(index(&r, "protocols", "proto_index", &ps));
     }
@@ -144,7 +154,16 @@ fn index(
     titles: &[[String; 2]],
 ) -> Doc {
     let heading = Lang::ALL.map(|l| r.string(l, &format!("{key}_title")));
-    let intro = Lang::ALL.map(|l| prose(l, &r.string(l, &format!("{key}_intro"))));
+    // The intro, and for the handshake table the paragraph on messages that name no status.
+    let intro = Lang::ALL.map(|l| {
+        let mut s = prose(l, &r.string(l, &format!("{key}_intro")));
+        let more = format!("{key}_unnamed");
+        if r.has_string(&more) {
+            s.push('\n');
+            s.push_str(&prose(l, &r.string(l, &more)));
+        }
+        s
+    });
     Doc {
         kind: DocKind::Index(dir),
         numbers: String::new(),
@@ -187,7 +206,7 @@ fn code(reg: &Registry, e: &Entry) -> Doc {
         numbers,
         heading: Lang::ALL.map(|l| e.text(l).title.clone()),
         title: Lang::ALL.map(|l| format!("{} {}", e.name, e.text(l).title)),
-        summary: Lang::ALL.map(|l| prose(l, &e.text(l).summary)),
+        summary: Lang::ALL.map(|l| text_summary(e.text(l), l)),
         names: e.constants.iter().filter_map(|c| c.name.clone()).collect(),
         errors: reg
             .errors_on(&PageRef::Code(e.key))
@@ -237,7 +256,7 @@ fn handshake(reg: &Registry, h: &Handshake) -> Doc {
         numbers: h.key.status().map_or(String::new(), |s| s.to_string()),
         heading: Lang::ALL.map(|l| h.text(l).title.clone()),
         title: Lang::ALL.map(|l| format!("{} {}", h.name, h.text(l).title)),
-        summary: Lang::ALL.map(|l| prose(l, &h.text(l).summary)),
+        summary: Lang::ALL.map(|l| text_summary(h.text(l), l)),
         names: Vec::new(),
         errors: reg
             .errors_on(&PageRef::Handshake(slug.clone()))
@@ -288,18 +307,7 @@ fn guide(reg: &Registry, g: &Guide) -> Doc {
         numbers: String::new(),
         heading: g.text.clone().map(|(t, _)| t),
         title: g.text.clone().map(|(t, _)| t),
-        summary: g.text.clone().map(|(_, md)| {
-            // The first paragraph after the heading.
-            let rest: String = md
-                .lines()
-                .skip_while(|l| !l.starts_with("# "))
-                .skip(1)
-                .skip_while(|l| l.trim().is_empty())
-                .take_while(|l| !l.trim().is_empty())
-                .collect::<Vec<_>>()
-                .join("\n");
-            plain_text(&rest)
-        }),
+        summary: g.text.clone().map(|(_, md)| guide_summary(&md)),
         names: Vec::new(),
         errors: reg
             .errors_on(&PageRef::Guide(g.slug.clone()))
@@ -308,4 +316,28 @@ fn guide(reg: &Registry, g: &Guide) -> Doc {
             .collect(),
         body: g.text.clone().map(|(_, md)| plain_text(&md)),
     }
+}
+
+/// Headings of the section that lists a guide's symptoms in the reader's words.
+const SYMPTOMS: [&str; 2] = ["## Symptoms", "## 问题现象"];
+
+/// A guide's summary: its first paragraph after the heading, and its list of symptoms (how a
+/// reader describes the problem the guide answers), when it has one.
+fn guide_summary(md: &str) -> String {
+    let first: String = md
+        .lines()
+        .skip_while(|l| !l.starts_with("# "))
+        .skip(1)
+        .skip_while(|l| l.trim().is_empty())
+        .take_while(|l| !l.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let symptoms: String = md
+        .lines()
+        .skip_while(|l| !SYMPTOMS.contains(&l.trim()))
+        .skip(1)
+        .take_while(|l| !l.starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n");
+    plain_text(&format!("{first}\n\n{symptoms}"))
 }

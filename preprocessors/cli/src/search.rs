@@ -324,7 +324,10 @@ impl SearchIndex {
             match u16::try_from(n).ok().filter(|c| *c <= MAX_CODE) {
                 Some(code) => {
                     if code < 1000
-                        && let Some(i) = self.doc_of(&DocKind::Handshake(code.to_string()))
+                        && let Some(i) = self
+                            .reg
+                            .handshake_for_status(code)
+                            .and_then(|h| self.doc_of(&DocKind::Handshake(h.key.slug())))
                     {
                         answer.notice = Some(http_status(code, lang));
                         push(&mut answer, self, i, None);
@@ -355,20 +358,43 @@ impl SearchIndex {
         let named = self.named_protocols(&lower);
         let numbers_found = numbers_in(&query, &lower);
         let http = HTTP_CONTEXT.iter().any(|w| lower.contains(w));
+        // A status without any page that answers it is answered by the table of handshake
+        // failures, but only after what the pasted text itself names.
+        let mut unanswered_status = false;
         for &n in numbers_found.iter().filter(|n| **n < 1000) {
-            // A status without a page of its own (a redirect, a 200 from a server that ignored
-            // the upgrade) is answered by the table of handshake failures.
-            let page = self.doc_of(&DocKind::Handshake(n.to_string())).or_else(|| {
-                http.then(|| self.doc_of(&DocKind::Index("handshake")))
-                    .flatten()
-            });
-            if let Some(i) = page {
-                push(&mut answer, self, i, None);
+            match self
+                .reg
+                .handshake_for_status(n)
+                .and_then(|h| self.doc_of(&DocKind::Handshake(h.key.slug())))
+            {
+                Some(i) => push(&mut answer, self, i, None),
+                None => unanswered_status |= http,
             }
         }
         // 3. Exact identifiers, names and quoted error texts.
         let (exact, contained) = self.names.find_tiered(&query);
         for i in exact {
+            push(&mut answer, self, i, None);
+        }
+        // An error text of a code's page that contains the page's own code (`… 1001 is
+        // neither.`) says which of the query's numbers is the subject.
+        let (named_code, contained): (Vec<usize>, Vec<usize>) =
+            contained
+                .into_iter()
+                .partition(|&i| match self.docs[i].kind {
+                    DocKind::Code(Key::Code(c)) | DocKind::Wild(c) => numbers_found.contains(&c),
+                    _ => false,
+                });
+        for i in named_code {
+            push(&mut answer, self, i, None);
+        }
+        // A close after a stated time ("after 60 seconds", "每隔 5 分钟") is the symptom of a
+        // timer on the path, whatever code came with it: the guide to timers comes before the
+        // code's page (unless a protocol is named: its own timers are in its table).
+        if named.is_empty()
+            && states_duration(&lower)
+            && let Some(i) = self.doc_of(&DocKind::Guide(DURATION_GUIDE.to_owned()))
+        {
             push(&mut answer, self, i, None);
         }
         // 4. A code in pasted text is that code; with a protocol's name, that protocol's row.
@@ -384,6 +410,9 @@ impl SearchIndex {
         }
         // 5. Pages whose error text appears inside a longer pasted line.
         for i in contained {
+            push(&mut answer, self, i, None);
+        }
+        if unanswered_status && let Some(i) = self.doc_of(&DocKind::Index("handshake")) {
             push(&mut answer, self, i, None);
         }
         // 6. Text.
@@ -661,9 +690,57 @@ impl SearchIndex {
             url,
             snippet: snippet
                 .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| escape(&d.summary[Doc::slot(lang)])),
+                // The summary's first line: the symptoms that follow it are for matching.
+                .unwrap_or_else(|| escape(d.summary[Doc::slot(lang)].lines().next().unwrap_or(""))),
         }
     }
+}
+
+/// The guide for connections cut after a fixed time.
+const DURATION_GUIDE: &str = "timeouts";
+
+/// Units that make a number a duration: seconds, minutes, hours (not milliseconds: those are
+/// a client's own timeouts).
+const DURATION_UNITS: [&str; 14] = [
+    "seconds", "second", "secs", "sec", "s", "minutes", "minute", "mins", "min", "hours", "hour",
+    "秒", "分钟", "小时",
+];
+
+/// Whether the (lower-cased) query states a duration: a number directly followed by a unit of
+/// time (`60s`, `2 minutes`, `6 to 9 minutes`, `40秒`, `5~20分钟`).
+fn states_duration(lower: &str) -> bool {
+    let b = lower.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit()
+            || (i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'.'))
+        {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i - start > 5 {
+            continue;
+        }
+        let rest = lower[i..].trim_start_matches(' ');
+        let unit = DURATION_UNITS.iter().find(|u| rest.starts_with(*u));
+        if let Some(u) = unit {
+            let after = rest[u.len()..].chars().next();
+            // `60s` but not `60sec…`-words or `5ms`; Han units stand alone.
+            if u.is_ascii() && after.is_some_and(|c| c.is_ascii_alphanumeric()) {
+                continue;
+            }
+            // `1006s` is a plural of a code, not 1006 seconds.
+            if *u == "s" && i - start >= 4 {
+                continue;
+            }
+            return true;
+        }
+    }
+    false
 }
 
 /// `1006`, `#1006`, `code 1006`, `关闭码 1006` are numbers; anything else is not.
@@ -1035,6 +1112,30 @@ mod tests {
     }
 
     #[test]
+    fn durations_are_recognised() {
+        for q in [
+            "closes after 60s",
+            "after 2 minutes idle",
+            "every 6 to 9 minutes",
+            "40秒-1分钟左右自动断开",
+            "5~20分钟后断开",
+            "exact 86 seconds",
+        ] {
+            assert!(states_duration(q), "{q}");
+        }
+        for q in [
+            "timeout 10000ms",
+            "code 1006",
+            "http/1.1 200",
+            "4s4",
+            "v2 api",
+            "1006s",
+        ] {
+            assert!(!states_duration(q), "{q}");
+        }
+    }
+
+    #[test]
     fn numbers_are_read_in_context() {
         let n = |q: &str| numbers_in(q, &q.to_lowercase());
         assert_eq!(
@@ -1067,6 +1168,24 @@ mod tests {
         assert_eq!(a.results[0].url, "/zh/handshake/401.html");
         let a = ix.search("discord 4014", Lang::En, 5);
         assert_eq!(a.results[0].url, "/protocols/discord-gateway.html#4014");
+        // A status without a page of its own goes to the page that says it answers it.
+        let a = ix.search("Unexpected response code: 302", Lang::En, 5);
+        assert_eq!(a.results[0].page, "handshake/redirect");
+        let a = ix.search("Unexpected server response: 200", Lang::En, 5);
+        assert_eq!(a.results[0].page, "handshake/proxy-upgrade");
+        // A status nobody answers leads to the table, after what the text names.
+        let a = ix.search("Unexpected response code: 418", Lang::En, 5);
+        assert_eq!(a.results[0].page, "handshake/index");
+    }
+
+    #[test]
+    fn an_error_text_that_names_its_code_picks_the_subject() {
+        let ix = index();
+        let q = "Failed to execute 'close' on 'WebSocket': The code must be either 1000, or between 3000 and 4999. 1002 is neither.";
+        assert_eq!(first(&ix, q, Lang::En).as_deref(), Some("1002"));
+        // A stated duration goes to the timers guide before the code it came with.
+        let a = ix.search("error 1006 after exactly 60 seconds", Lang::En, 5);
+        assert_eq!(a.results[0].page, "guides/timeouts");
     }
 
     #[test]

@@ -188,6 +188,11 @@ impl Renderer {
             .map_or_else(|| key.to_owned(), |r| r.label(lang).to_owned())
     }
 
+    /// Whether the UI strings have `key`.
+    pub fn has_string(&self, key: &str) -> bool {
+        self.strings.contains_key(key)
+    }
+
     /// A UI string in `lang`. Unknown keys render as the key itself (a unit test checks that
     /// every key the templates use exists).
     pub fn string(&self, lang: Lang, key: &str) -> String {
@@ -331,6 +336,7 @@ impl Renderer {
             title: text.title.clone(),
             summary: text.summary.clone(),
             summary_html: inline_html(&text.summary),
+            symptoms: text.symptoms.iter().map(|s| inline_html(s)).collect(),
             explanation: prose(&text.explanation),
             causes: prose(&text.causes),
             diagnosis: prose(&text.diagnosis),
@@ -441,6 +447,7 @@ struct EntryView {
     title: String,
     summary: String,
     summary_html: String,
+    symptoms: Vec<String>,
     explanation: Option<String>,
     causes: Option<String>,
     diagnosis: Option<String>,

@@ -121,6 +121,9 @@ pub struct Text {
     pub title: String,
     /// One-line summary.
     pub summary: String,
+    /// How a reader describes the problem in their own words (shown as a list under the
+    /// summary, and searched like it).
+    pub symptoms: Vec<String>,
     /// What it means, who sends it.
     pub explanation: Option<String>,
     /// Common causes.

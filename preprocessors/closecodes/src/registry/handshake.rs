@@ -55,6 +55,9 @@ pub struct Handshake {
     pub key: HandshakeKey,
     /// The HTTP reason phrase, or a short label.
     pub name: String,
+    /// Other HTTP statuses this page answers (a redirect page for 301–308; the proxy page for a
+    /// 200 that should have been 101).
+    pub statuses: Vec<u16>,
     /// Related pages.
     pub related: Vec<PageRef>,
     /// Exact texts browsers and runtimes print for it.
@@ -92,6 +95,8 @@ pub(super) struct RawHandshake {
     handshake: Spanned<RawRef>,
     name: Spanned<String>,
     #[serde(default)]
+    statuses: Vec<Spanned<u64>>,
+    #[serde(default)]
     related: Vec<Spanned<RawRef>>,
     #[serde(default)]
     errors: Vec<Spanned<ErrorText>>,
@@ -101,6 +106,9 @@ pub(super) struct RawHandshake {
     en: Option<Spanned<RawText>>,
     zh: Option<Spanned<RawText>>,
 }
+
+/// Prefix of a status another page answers, in the map of slugs (`status:302`).
+pub(super) const CLAIM: &str = "status:";
 
 /// Check the parsed handshake entries; `seen` records each slug's first definition.
 pub(super) fn validate(
@@ -137,7 +145,10 @@ pub(super) fn validate(
             r.handshake.referenced.line(),
             r.handshake.referenced.column(),
         );
-        if let Some((f, l, c)) = seen.get(&key.slug()) {
+        let claimed = seen
+            .get(&key.slug())
+            .or_else(|| seen.get(&format!("{CLAIM}{}", key.slug())));
+        if let Some((f, l, c)) = claimed {
             ctx.at(
                 pos.0,
                 pos.1,
@@ -151,6 +162,40 @@ pub(super) fn validate(
             continue;
         }
         seen.insert(key.slug(), (file.clone(), pos.0, pos.1));
+        // A status this page answers is claimed like a slug: no other page may document it.
+        let mut statuses = Vec::new();
+        for st in &r.statuses {
+            let (l, c) = (st.referenced.line(), st.referenced.column());
+            let ok = u16::try_from(st.value)
+                .ok()
+                .filter(|s| (100..=599).contains(s) && *s != 101);
+            let Some(s) = ok else {
+                ctx.at(
+                    l,
+                    c,
+                    "statuses",
+                    format!("{} is not an HTTP status a failed upgrade can get; expected 100–599 other than 101", st.value),
+                );
+                continue;
+            };
+            let claimed = seen
+                .get(&s.to_string())
+                .or_else(|| seen.get(&format!("{CLAIM}{s}")));
+            if let Some((f, fl, fc)) = claimed {
+                ctx.at(
+                    l,
+                    c,
+                    "statuses",
+                    format!(
+                        "status {s} is already answered by the page at {}:{fl}:{fc}",
+                        f.display()
+                    ),
+                );
+                continue;
+            }
+            seen.insert(format!("{CLAIM}{s}"), (file.clone(), l, c));
+            statuses.push(s);
+        }
         let (Some(en), Some(zh)) = (en, zh) else {
             continue;
         };
@@ -158,6 +203,7 @@ pub(super) fn validate(
             Handshake {
                 key,
                 name,
+                statuses,
                 related: Vec::new(),
                 errors: r.errors.into_iter().map(|e| e.value).collect(),
                 sources: r.sources.into_iter().map(|s| s.value).collect(),

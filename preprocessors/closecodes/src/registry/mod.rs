@@ -165,6 +165,19 @@ impl Registry {
         &self.handshakes
     }
 
+    /// The handshake page that answers an HTTP status: its own page, or the page that lists it
+    /// among the statuses it answers (`302` → the redirect page).
+    pub fn handshake_for_status(&self, status: u16) -> Option<&Handshake> {
+        self.handshakes
+            .iter()
+            .find(|h| h.key.status() == Some(status))
+            .or_else(|| {
+                self.handshakes
+                    .iter()
+                    .find(|h| h.statuses.contains(&status))
+            })
+    }
+
     /// The handshake page with this slug (`403`, `tls`).
     pub fn handshake(&self, slug: &str) -> Option<&Handshake> {
         self.handshakes.iter().find(|h| h.key.slug() == slug)
@@ -422,7 +435,12 @@ fn validate(raw: Raw, diags: &mut Vec<Diagnostic>) -> Registry {
     // fault is reported once and not again by every page that links to it.
     let mut pages: BTreeSet<PageRef> = code_keys.keys().map(|k| PageRef::Code(*k)).collect();
     pages.extend(raw.declared);
-    pages.extend(hs_slugs.keys().map(|s| PageRef::Handshake(s.clone())));
+    pages.extend(
+        hs_slugs
+            .keys()
+            .filter(|s| !s.starts_with(handshake::CLAIM))
+            .map(|s| PageRef::Handshake(s.clone())),
+    );
     pages.extend(proto_slugs.keys().map(|s| PageRef::Protocol(s.clone())));
 
     let mut entries = Vec::new();

@@ -24,6 +24,9 @@ pub enum RuntimeKind {
     Server,
     /// Both.
     Both,
+    /// A reverse proxy or load balancer in front of the server: its error-log lines and
+    /// timeouts; it names no close codes.
+    Proxy,
 }
 
 /// Which limit a runtime applies.
@@ -258,7 +261,8 @@ pub(super) fn validate(
                 },
             );
         }
-        if r.kind != RuntimeKind::Browser || !constants.is_empty() {
+        let names_codes = !matches!(r.kind, RuntimeKind::Browser | RuntimeKind::Proxy);
+        if names_codes || !constants.is_empty() {
             let missing: Vec<String> = REQUIRED_CODES
                 .filter(|c| !constants.contains_key(c))
                 .map(|c| c.to_string())

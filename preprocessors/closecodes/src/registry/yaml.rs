@@ -220,10 +220,25 @@ pub(super) fn check_text(ctx: &mut Ctx, lang: &str, raw: &Spanned<RawText>) -> T
             ctx.err(v, &format!("{lang}.{name}"), "must not be empty");
         }
     }
+    for s in &t.symptoms {
+        if s.value.trim().is_empty() {
+            ctx.err(
+                s,
+                &format!("{lang}.symptoms"),
+                "an empty symptom; expected one line",
+            );
+        }
+    }
     let opt = |s: &Option<String>| s.as_ref().filter(|s| !s.trim().is_empty()).cloned();
     Text {
         title: t.title.value.trim().to_owned(),
         summary: t.summary.value.trim().to_owned(),
+        symptoms: t
+            .symptoms
+            .iter()
+            .map(|s| s.value.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect(),
         explanation: opt(&t.explanation),
         causes: opt(&t.causes),
         diagnosis: opt(&t.diagnosis),
@@ -238,6 +253,8 @@ pub(super) fn check_text(ctx: &mut Ctx, lang: &str, raw: &Spanned<RawText>) -> T
 pub(super) struct RawText {
     pub(super) title: Spanned<String>,
     pub(super) summary: Spanned<String>,
+    #[serde(default)]
+    pub(super) symptoms: Vec<Spanned<String>>,
     pub(super) explanation: Option<String>,
     pub(super) causes: Option<String>,
     pub(super) diagnosis: Option<String>,
