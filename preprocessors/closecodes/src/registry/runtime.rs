@@ -49,6 +49,8 @@ pub enum LimitKind {
     CloseTimeout,
     /// Read timeout.
     ReadTimeout,
+    /// Write timeout (a blocked write to the peer).
+    WriteTimeout,
     /// Outgoing queue or buffer size.
     QueueSize,
 }
@@ -73,6 +75,7 @@ impl LimitKind {
             LimitKind::HandshakeTimeout => "handshake-timeout",
             LimitKind::CloseTimeout => "close-timeout",
             LimitKind::ReadTimeout => "read-timeout",
+            LimitKind::WriteTimeout => "write-timeout",
             LimitKind::QueueSize => "queue-size",
         }
     }
