@@ -696,6 +696,24 @@ impl SearchIndex {
     }
 }
 
+/// Words before a number that make it a bound (`codes below 1000`).
+const BOUND_BEFORE: [&str; 12] = [
+    "below",
+    "under",
+    "less than",
+    "lower than",
+    "above",
+    "greater than",
+    "higher than",
+    "小于",
+    "大于",
+    "低于",
+    "高于",
+    "超过",
+];
+/// Words after a number that make it a bound (`1000 以下`).
+const BOUND_AFTER: [&str; 3] = ["以下", "以上", "以内"];
+
 /// The guide for connections cut after a fixed time.
 const DURATION_GUIDE: &str = "timeouts";
 
@@ -792,6 +810,14 @@ fn numbers_in(q: &str, lower: &str) -> Vec<u16> {
             && b[start - 2].is_ascii_alphanumeric()
             && !lower[..start].trim_end_matches(':').ends_with("code");
         if !(3..=4).contains(&len) || glued(before) || glued_after || port {
+            continue;
+        }
+        // `below 1000`, `小于 1000`, `1000 以下` name a bound, not a code: the words decide.
+        let preceding = lower[..start].trim_end();
+        let following = lower[i..].trim_start();
+        if BOUND_BEFORE.iter().any(|w| preceding.ends_with(w))
+            || BOUND_AFTER.iter().any(|w| following.starts_with(w))
+        {
             continue;
         }
         let Ok(n) = q[start..i].parse::<u16>() else {
@@ -1146,6 +1172,9 @@ mod tests {
         // Ports, versions, addresses and paths are not codes.
         assert!(n("ws://localhost:3000/ws HTTP/1.1 10.0.1.100").is_empty());
         assert_eq!(n("code:1006"), vec![1006]);
+        // Bounds are not codes.
+        assert!(n("codes below 1000").is_empty());
+        assert!(n("小于 1000 的关闭码, 4000以上").is_empty());
         // Statuses outside HTTP's range are not statuses; in an HTTP context they come first.
         assert!(n("error 999 and 101").is_empty());
         assert_eq!(
