@@ -925,30 +925,52 @@ impl Names {
     /// The pages a query names, in two tiers: what it names or quotes exactly (a name, an
     /// identifier, part of an error text), and pages whose error text merely appears inside a
     /// longer query (weaker than a code the query states).
+    ///
+    /// Names come first; then pages whose error text contains the query, the closest (shortest)
+    /// text first: `invalid utf-8` is most of `Invalid UTF-8 in text frame`, a small part of a
+    /// long sentence that mentions it.
     pub fn find_tiered(&self, query: &str) -> (Vec<usize>, Vec<usize>) {
-        let mut strong: Vec<usize> = Vec::new();
+        // (how far from an exact match, document)
+        let mut strong: Vec<(usize, usize)> = Vec::new();
         let mut weak: Vec<usize> = Vec::new();
         let ident = normalize_ident(query);
         if ident.chars().count() >= 4 {
-            strong.extend(self.by_name.get(&ident).into_iter().flatten());
+            strong.extend(
+                self.by_name
+                    .get(&ident)
+                    .into_iter()
+                    .flatten()
+                    .map(|i| (0, *i)),
+            );
         }
         let text = normalize_text(query);
-        strong.extend(self.by_name.get(&text).into_iter().flatten());
+        strong.extend(
+            self.by_name
+                .get(&text)
+                .into_iter()
+                .flatten()
+                .map(|i| (0, *i)),
+        );
         if text.chars().count() >= 12 {
             for (t, i) in &self.errors {
                 if t.contains(&text) {
-                    strong.push(*i);
+                    strong.push((t.len() - text.len(), *i));
                 } else if t.chars().count() >= 16 && text.contains(t.as_str()) {
                     weak.push(*i);
                 }
             }
         }
-        for v in [&mut strong, &mut weak] {
-            v.sort_unstable();
-            v.dedup();
+        strong.sort_unstable();
+        let mut ordered: Vec<usize> = Vec::new();
+        for (_, i) in strong {
+            if !ordered.contains(&i) {
+                ordered.push(i);
+            }
         }
-        weak.retain(|i| !strong.contains(i));
-        (strong, weak)
+        weak.sort_unstable();
+        weak.dedup();
+        weak.retain(|i| !ordered.contains(i));
+        (ordered, weak)
     }
 }
 
