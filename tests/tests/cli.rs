@@ -489,6 +489,24 @@ fn build_writes_both_languages_codes_json_and_the_router() {
         router.contains(r#"{"codes":[1000,1006],"ranges":[[4000,4999]]}"#),
         "{router}"
     );
+    // The 404 page speaks the language of its folder.
+    assert!(router.contains(r#"<html lang="en">"#), "{router}");
+    let router_zh = std::fs::read_to_string(site.join("zh/404.html")).unwrap();
+    assert!(router_zh.contains(r#"<html lang="zh">"#), "{router_zh}");
+    assert!(router_zh.contains("页面不存在"), "{router_zh}");
+    // Each page's description is its own summary, in its language.
+    let en = std::fs::read_to_string(site.join("codes/1006.html")).unwrap();
+    assert!(
+        en.contains(
+            r#"<meta name="description" content="The connection ended without a Close frame.">"#
+        ),
+        "the 1006 page's description"
+    );
+    let zh = std::fs::read_to_string(site.join("zh/codes/1006.html")).unwrap();
+    assert!(
+        zh.contains(r#"<meta name="description" content="连接在没有收到关闭帧的情况下结束。">"#),
+        "the zh 1006 page's description"
+    );
     // No temporary folders are left beside the output.
     let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
         .unwrap()

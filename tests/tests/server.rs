@@ -174,6 +174,14 @@ async fn static_files_and_nothing_outside_the_site() {
     let (s, _, body) = get("/codes/4123.html", &[]).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert!(body.contains("cc-data"), "the 404 router page");
+    assert!(body.contains(r#"<html lang="en">"#), "the English 404 page");
+    // Under /zh/, the Chinese one.
+    let (s, _, body) = get("/zh/codes/4123.html", &[]).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(
+        body.contains(r#"<html lang="zh">"#) && body.contains("页面不存在"),
+        "the Chinese 404 page"
+    );
 }
 
 #[tokio::test]

@@ -72,7 +72,18 @@ pub fn app(state: Arc<AppState>) -> Router {
             let files = ServeDir::new(&state.site)
                 .append_index_html_on_directories(true)
                 .not_found_service(ServeFile::new(state.site.join("404.html")));
-            move |s: State<Arc<AppState>>, req: Request| site(s, files.clone(), req)
+            // Under /zh/, the Chinese 404 page.
+            let files_zh = ServeDir::new(&state.site)
+                .append_index_html_on_directories(true)
+                .not_found_service(ServeFile::new(state.site.join("zh").join("404.html")));
+            move |s: State<Arc<AppState>>, req: Request| {
+                let files = if req.uri().path().starts_with("/zh/") {
+                    files_zh.clone()
+                } else {
+                    files.clone()
+                };
+                site(s, files, req)
+            }
         })
         .with_state(state);
     let mut router = lab

@@ -126,9 +126,12 @@ pub fn build(root: &Path, out: &Path) -> Result<(), Error> {
         tmp.path().join("codes.json"),
         closecodes::json::to_json(&reg),
     )?;
-    let router = not_found_page(&reg);
-    std::fs::write(tmp.path().join("404.html"), &router)?;
-    std::fs::write(tmp.path().join("zh").join("404.html"), &router)?;
+    std::fs::write(tmp.path().join("404.html"), not_found_page(&reg, Lang::En))?;
+    std::fs::write(
+        tmp.path().join("zh").join("404.html"),
+        not_found_page(&reg, Lang::Zh),
+    )?;
+    describe_pages(&reg, root, tmp.path())?;
 
     replace_dir(tmp, out)?;
     eprintln!(
@@ -165,7 +168,7 @@ fn replace_dir(tmp: tempfile::TempDir, out: &Path) -> Result<(), Error> {
 /// The site's 404 page: it sends `/codes/4123.html` to the range article anchored at `#4123`
 /// (and `/zh/…` likewise), `/codes/1006` and `/1006` to `/codes/1006.html`, and otherwise
 /// links the reference table. It acts only on paths that match the code pattern.
-pub fn not_found_page(reg: &Registry) -> String {
+pub fn not_found_page(reg: &Registry, lang: Lang) -> String {
     // Codes with a page of their own: documented ones and those protocols define.
     let mut codes: Vec<u16> = reg
         .entries()
@@ -187,22 +190,123 @@ pub fn not_found_page(reg: &Registry) -> String {
         })
         .collect();
     let data = serde_json::json!({ "codes": codes, "ranges": ranges });
-    NOT_FOUND_TEMPLATE.replace("__DATA__", &data.to_string())
+    let words = match lang {
+        Lang::En => [
+            "en",
+            "Not found · WebSocket close codes",
+            "Not found",
+            "This page does not exist.",
+            "Close code reference",
+            "关闭码速查表（中文）",
+        ],
+        Lang::Zh => [
+            "zh",
+            "页面不存在 · WebSocket 关闭码",
+            "页面不存在",
+            "这个页面不存在。",
+            "关闭码速查表",
+            "Close code reference (English)",
+        ],
+    };
+    let mut page = NOT_FOUND_TEMPLATE.to_owned();
+    for (key, value) in [
+        "__LANG__",
+        "__TITLE__",
+        "__H1__",
+        "__MSG__",
+        "__REF__",
+        "__OTHER__",
+    ]
+    .iter()
+    .zip(words)
+    {
+        page = page.replace(key, value);
+    }
+    let (here, there) = match lang {
+        Lang::En => ("", "/zh"),
+        Lang::Zh => ("/zh", ""),
+    };
+    page = page.replace("__HERE__", here).replace("__THERE__", there);
+    page.replace("__DATA__", &data.to_string())
+}
+
+/// Longest page description written into `<meta name="description">`, in characters, per
+/// language: what search engines show of a snippet (about 160 Latin or 80 Han characters).
+const DESCRIPTION_CHARS: [usize; 2] = [160, 90];
+
+/// Give every code, handshake, protocol and guide page of the built site (both languages) its
+/// own `<meta name="description">` and `og:description`: the first line of its summary in the
+/// page's language. The theme writes the site's description there; mdBook has no per-page one.
+fn describe_pages(reg: &Registry, root: &Path, site: &Path) -> Result<(), Error> {
+    let guides = crate::guides::load(&root.join("src").join("guides"));
+    for d in crate::docs::documents(reg, &guides) {
+        for lang in Lang::ALL {
+            let dir = match lang {
+                Lang::En => site.to_owned(),
+                Lang::Zh => site.join("zh"),
+            };
+            let file = dir.join(format!("{}.html", d.kind.path()));
+            let Ok(html) = std::fs::read_to_string(&file) else {
+                continue;
+            };
+            let summary = d.summary[crate::docs::Doc::slot(lang)]
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim();
+            if summary.is_empty() {
+                continue;
+            }
+            let max = DESCRIPTION_CHARS[crate::docs::Doc::slot(lang)];
+            let text = crate::search::escape(&shorten(summary, max));
+            let html = set_content(&html, r#"<meta name="description" content=""#, &text);
+            let html = set_content(&html, r#"<meta property="og:description" content=""#, &text);
+            std::fs::write(&file, html)?;
+        }
+    }
+    Ok(())
+}
+
+/// `text` cut to at most `max` characters, at a word or sentence end when it is longer.
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max - 1).collect();
+    let end = cut
+        .rfind([' ', '，', '；', '、', '。'])
+        .filter(|i| *i > cut.len() / 2)
+        .unwrap_or(cut.len());
+    format!(
+        "{}…",
+        cut[..end].trim_end_matches([',', ';', ' ', '，', '；', '、'])
+    )
+}
+
+/// Replace the attribute value that follows the first `prefix` (up to the closing quote).
+fn set_content(html: &str, prefix: &str, value: &str) -> String {
+    let Some(start) = html.find(prefix).map(|i| i + prefix.len()) else {
+        return html.to_owned();
+    };
+    let Some(len) = html[start..].find('"') else {
+        return html.to_owned();
+    };
+    format!("{}{value}{}", &html[..start], &html[start + len..])
 }
 
 const NOT_FOUND_TEMPLATE: &str = r#"<!DOCTYPE html>
-<html lang="en">
+<html lang="__LANG__">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
-<title>Not found · Close Codes</title>
+<title>__TITLE__</title>
 <style>body{font-family:system-ui,sans-serif;max-width:40em;margin:4em auto;padding:0 1em;line-height:1.5}</style>
 </head>
 <body>
-<h1>Not found · 页面不存在</h1>
-<p id="cc-msg">This page does not exist. · 该页面不存在。</p>
-<p><a id="cc-ref" href="/codes/index.html">Close code reference</a> · <a id="cc-ref-zh" href="/zh/codes/index.html">关闭码速查表</a></p>
+<h1>__H1__</h1>
+<p id="cc-msg">__MSG__</p>
+<p><a id="cc-ref" href="__HERE__/codes/index.html">__REF__</a> · <a id="cc-ref-other" href="__THERE__/codes/index.html">__OTHER__</a></p>
 <script id="cc-data" type="application/json">__DATA__</script>
 <script>
 (function () {
@@ -214,8 +318,8 @@ const NOT_FOUND_TEMPLATE: &str = r#"<!DOCTYPE html>
   var prefix = m ? m[1] : (/^(.*?)(\/zh)?\/[^\/]*$/.exec(path) || ["", ""])[1];
   var zh = m ? !!m[2] : /(^|\/)zh\//.test(path);
   var base = prefix + (zh ? "/zh" : "");
-  document.getElementById("cc-ref").href = prefix + "/codes/index.html";
-  document.getElementById("cc-ref-zh").href = prefix + "/zh/codes/index.html";
+  document.getElementById("cc-ref").href = prefix + (zh ? "/zh" : "") + "/codes/index.html";
+  document.getElementById("cc-ref-other").href = prefix + (zh ? "" : "/zh") + "/codes/index.html";
   if (!m) return;
   var code = parseInt(m[3], 10);
   if (data.codes.indexOf(code) >= 0) {
@@ -237,3 +341,23 @@ const NOT_FOUND_TEMPLATE: &str = r#"<!DOCTYPE html>
 </body>
 </html>
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descriptions_are_cut_at_a_word_and_replaced_in_place() {
+        assert_eq!(shorten("short", 10), "short");
+        assert_eq!(shorten("one two three four", 12), "one two…");
+        assert_eq!(
+            shorten("连接断开了，原因是代理超时，需要心跳", 12),
+            "连接断开了，原因是代理…"
+        );
+        let html = r#"<meta name="description" content="site"><meta name="x" content="y">"#;
+        assert_eq!(
+            set_content(html, r#"<meta name="description" content=""#, "page"),
+            r#"<meta name="description" content="page"><meta name="x" content="y">"#
+        );
+    }
+}
