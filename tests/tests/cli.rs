@@ -632,3 +632,50 @@ fn explain_like_rustc_explain() {
     let out = closecodes(&["explain", "1001"], empty.path());
     assert!(out.status.success());
 }
+
+#[test]
+fn the_cli_speaks_chinese_with_lang_zh() {
+    let root = repo_root();
+    let stderr = |args: &[&str]| {
+        let out = closecodes(args, &root);
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = stderr(&["explain", "9999", "--lang", "zh"]);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        err.trim(),
+        "错误：9999 不是有效的关闭码：关闭码的取值范围是 0–4999"
+    );
+    let (code, err) = stderr(&["explain", "NoSuchConstant", "--lang", "zh"]);
+    assert_eq!(code, Some(1));
+    assert!(
+        err.starts_with("错误：没有名为 `NoSuchConstant` 的关闭码"),
+        "{err}"
+    );
+    let (code, err) = stderr(&["search", "zzqqzzqq", "--lang", "zh"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(err.trim(), "没有找到与 `zzqqzzqq` 相关的结果");
+    let (_, err) = stderr(&["search", "5000", "--lang", "zh"]);
+    assert!(err.contains("不是 WebSocket 关闭码"), "{err}");
+    // The old MDN names resolve, with the warning that they were never an API.
+    for (lang, name, code, warning) in [
+        ("zh", "CLOSE_ABNORMAL", "# 1006 ", "并不是 API"),
+        ("en", "CloseEvent.CLOSE_GOING_AWAY", "# 1001 ", "not an API"),
+    ] {
+        let out = closecodes(&["explain", name, "--lang", lang], &root);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{name}");
+        assert!(text.starts_with(code), "{text}");
+        let second = text.split("\n\n").nth(1).unwrap_or("");
+        assert!(
+            second.starts_with("> ") && second.contains(warning),
+            "{text}"
+        );
+    }
+    // A name that a real library defines gets no such warning.
+    let out = closecodes(&["explain", "CloseAbnormalClosure"], &root);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("not an API"));
+}

@@ -76,7 +76,10 @@ pub fn search(
         text.push_str(&format!("{:10} {snippet}\n", ""));
     }
     if answer.results.is_empty() && answer.notice.is_none() {
-        eprintln!("no results for `{}`", answer.query);
+        match lang {
+            Lang::En => eprintln!("no results for `{}`", answer.query),
+            Lang::Zh => eprintln!("没有找到与 `{}` 相关的结果", answer.query),
+        }
     }
     emit(&text)
 }
@@ -84,11 +87,17 @@ pub fn search(
 /// `closecodes explain`.
 pub fn explain(q: &str, lang: Lang, color: ColorChoice, data: Option<&Path>) -> Result<(), Error> {
     let reg = registry(data)?;
-    let (entry, asked) = match explain::lookup(&reg, q) {
+    let (entry, asked) = match explain::lookup(&reg, q, lang) {
         Lookup::Found(e, asked) => (e, asked),
         Lookup::NotFound(msg) => return Err(msg.into()),
     };
-    let md = explain::markdown(&reg, entry, asked, lang);
+    let mut md = explain::markdown(&reg, entry, asked, lang);
+    // A name no API defines gets its warning right under the title.
+    if let Some(note) = explain::legacy_note(&reg, entry, q, lang)
+        && let Some(at) = md.find("\n\n")
+    {
+        md.insert_str(at + 2, &format!("> {note}\n\n"));
+    }
     if !color.enabled() {
         return emit(&md);
     }

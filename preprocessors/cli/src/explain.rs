@@ -7,7 +7,7 @@
 
 use crate::search::Names;
 use anstyle::{AnsiColor, Effects, Style};
-use closecodes::registry::{Entry, Key, Lang, MAX_CODE, PageRef, Registry};
+use closecodes::registry::{Entry, Key, Lang, MAX_CODE, PageRef, Registry, RuntimeKind};
 use closecodes::render::Renderer;
 use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
@@ -21,40 +21,87 @@ pub enum Lookup<'a> {
     NotFound(String),
 }
 
-/// Resolve `1006`, `#1006`, `E1006`-like input, a range `4000-4999`, a constant or a name.
-pub fn lookup<'a>(reg: &'a Registry, query: &str) -> Lookup<'a> {
+/// Resolve `1006`, `#1006`, `E1006`-like input, a range `4000-4999`, a constant or a name; the
+/// message of a miss is in `lang`.
+pub fn lookup<'a>(reg: &'a Registry, query: &str, lang: Lang) -> Lookup<'a> {
     let q = query.trim();
     let digits = q.trim_start_matches(['#', 'e', 'E']);
     if !digits.is_empty() && digits.len() <= 12 && digits.bytes().all(|b| b.is_ascii_digit()) {
         return match digits.parse::<u16>().ok().filter(|c| *c <= MAX_CODE) {
             Some(c) => match reg.resolve(c) {
                 Some(e) => Lookup::Found(e, (e.key != Key::Code(c)).then_some(c)),
-                None => Lookup::NotFound(format!("{c} is not a documented close code")),
+                None => Lookup::NotFound(match lang {
+                    Lang::En => format!("{c} is not a documented close code"),
+                    Lang::Zh => format!("{c} 不是已收录的关闭码"),
+                }),
             },
-            None => Lookup::NotFound(format!(
-                "{q} is not a valid close code: close codes are 0–4999"
-            )),
+            None => Lookup::NotFound(match lang {
+                Lang::En => format!("{q} is not a valid close code: close codes are 0–4999"),
+                Lang::Zh => format!("{q} 不是有效的关闭码：关闭码的取值范围是 0–4999"),
+            }),
         };
     }
     if let Some(e) = Key::parse(q).and_then(|k| reg.get(k)) {
         return Lookup::Found(e, None);
     }
     let docs = crate::docs::code_documents(reg);
-    let found = Names::new(&docs)
-        .find(q)
-        .into_iter()
-        .find_map(|i| match docs[i].kind {
+    let names = Names::new(&docs);
+    let find = |q: &str| {
+        names.find(q).into_iter().find_map(|i| match docs[i].kind {
             crate::docs::DocKind::Code(k) => reg.get(k),
             _ => None,
-        });
+        })
+    };
+    // A name as written in code: `CloseEvent.CLOSE_GOING_AWAY` is looked up as its last part
+    // when the whole is unknown.
+    let found = find(q).or_else(|| {
+        q.rsplit(['.', ':'])
+            .next()
+            .filter(|last| last.len() >= 4 && *last != q)
+            .and_then(find)
+    });
     match found {
         Some(e) => Lookup::Found(e, None),
-        None => Lookup::NotFound(format!(
-            "no close code is called `{}`; try `closecodes search {}`",
-            q.chars().take(60).collect::<String>(),
-            q.chars().take(60).collect::<String>()
-        )),
+        None => {
+            let shown: String = q.chars().take(60).collect();
+            Lookup::NotFound(match lang {
+                Lang::En => {
+                    format!("no close code is called `{shown}`; try `closecodes search {shown}`")
+                }
+                Lang::Zh => format!(
+                    "没有名为 `{shown}` 的关闭码；试试 `closecodes search {shown} --lang zh`"
+                ),
+            })
+        }
     }
+}
+
+/// When `query` is a name that documentation printed but no API defines (MDN's old
+/// `CLOSE_ABNORMAL`), a warning in `lang` to show above the article.
+pub fn legacy_note(reg: &Registry, e: &Entry, query: &str, lang: Lang) -> Option<String> {
+    let ident = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let asked = ident(query.rsplit('.').next().unwrap_or(query));
+    let c = e.constants.iter().find(|c| {
+        c.name.as_deref().is_some_and(|n| ident(n) == asked)
+            && reg
+                .runtime(&c.runtime)
+                .is_some_and(|r| r.kind == RuntimeKind::Legacy)
+    })?;
+    let name = c.name.as_deref().unwrap_or_default();
+    let code = e.key.label();
+    Some(match lang {
+        Lang::En => format!(
+            "`{name}` is a name from MDN's old CloseEvent table, not an API: no browser defines it (`CloseEvent.{name}` is `undefined`). Compare `event.code` with {code}."
+        ),
+        Lang::Zh => format!(
+            "`{name}` 出自 MDN 旧版 CloseEvent 表格，并不是 API：没有任何浏览器定义过它（`CloseEvent.{name}` 的值是 `undefined`）。请直接把 `event.code` 和 {code} 比较。"
+        ),
+    })
 }
 
 /// The article as Markdown.
@@ -455,15 +502,20 @@ mod tests {
             "Abnormal Closure",
         ] {
             assert!(
-                matches!(lookup(&reg, q), Lookup::Found(e, None) if e.key == Key::Code(1006)),
+                matches!(lookup(&reg, q, Lang::En), Lookup::Found(e, None) if e.key == Key::Code(1006)),
                 "{q}"
             );
         }
         assert!(
-            matches!(lookup(&reg, "4123"), Lookup::Found(e, Some(4123)) if e.key == Key::Range(4000, 4999))
+            matches!(lookup(&reg, "4123", Lang::En), Lookup::Found(e, Some(4123)) if e.key == Key::Range(4000, 4999))
         );
-        assert!(matches!(lookup(&reg, "9999"), Lookup::NotFound(m) if m.contains("0–4999")));
-        assert!(matches!(lookup(&reg, "NoSuchThing"), Lookup::NotFound(_)));
+        assert!(
+            matches!(lookup(&reg, "9999", Lang::En), Lookup::NotFound(m) if m.contains("0–4999"))
+        );
+        assert!(matches!(
+            lookup(&reg, "NoSuchThing", Lang::En),
+            Lookup::NotFound(_)
+        ));
     }
 
     #[test]

@@ -111,6 +111,12 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Errors of the commands a reader runs in Chinese are labelled in Chinese too.
+    let zh = matches!(
+        &cli.command,
+        Command::Search { lang, .. } | Command::Explain { lang, .. }
+            if Lang::from(*lang) == Lang::Zh
+    );
     let result = match cli.command {
         Command::Check { path } => site::check(&path),
         Command::Build { out, root } => site::build(&root, &out),
@@ -144,7 +150,11 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            if zh {
+                eprintln!("错误：{e}");
+            } else {
+                eprintln!("error: {e}");
+            }
             ExitCode::FAILURE
         }
     }

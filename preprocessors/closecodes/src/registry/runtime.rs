@@ -27,6 +27,9 @@ pub enum RuntimeKind {
     /// A reverse proxy or load balancer in front of the server: its error-log lines and
     /// timeouts; it names no close codes.
     Proxy,
+    /// Names printed in documentation that no API ever defined (MDN's old `CLOSE_ABNORMAL`
+    /// table): listed so a reader who meets one finds the code, with that warning.
+    Legacy,
 }
 
 /// Which limit a runtime applies.
