@@ -441,7 +441,7 @@ impl SearchIndex {
             .collect();
         // A non-contiguous NFA builds fastest; the texts are short.
         let matcher = aho_corasick::AhoCorasickBuilder::new()
-            .kind(Some(aho_corasick::AhoCorasickKind::NoncontiguousNFA))
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(&patterns)
             .ok();
         let mut columns = HashMap::new();
