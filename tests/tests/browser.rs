@@ -607,11 +607,73 @@ async fn chinese_pages_follow_the_spacing_rule_in_chromium() {
     pages.sort();
     assert!(pages.len() > 100, "{} zh pages", pages.len());
     let mut problems = Vec::new();
+    let han = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    // Pages that describe themselves (codes, handshake failures, protocols, guides).
+    let own = |rel: &str| {
+        ["codes/", "handshake/", "protocols/", "guides/"]
+            .iter()
+            .any(|d| rel.starts_with(&format!("zh/{d}")))
+            && !rel.ends_with("index.html")
+    };
+    let mut site_descriptions = std::collections::BTreeSet::new();
     for rel in &pages {
         client.goto(&format!("http://{addr}/{rel}")).await.unwrap();
         let found = client.execute(ZH_SPACING_JS, vec![]).await.unwrap();
         for f in found.as_array().into_iter().flatten() {
             problems.push(format!("{rel}: {}", f.as_str().unwrap_or("")));
+        }
+        // What a search engine and a link preview read, as Chromium parsed it.
+        let head = client
+            .execute(
+                "const d = n => (document.querySelector(n) || {}).content || ''; return [document.title, d('meta[name=description]'), d('meta[property=\"og:description\"]'), document.documentElement.lang];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let head: Vec<String> = head
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap_or("").to_owned())
+            .collect();
+        let (title, description, og, lang) = (&head[0], &head[1], &head[2], &head[3]);
+        if !title.ends_with("WebSocket 关闭码") || !han(title) {
+            problems.push(format!("{rel}: title {title:?}"));
+        }
+        if !han(description) || description != og {
+            problems.push(format!("{rel}: description {description:?} / og {og:?}"));
+        }
+        if lang != "zh" {
+            problems.push(format!("{rel}: lang {lang:?}"));
+        }
+        if !own(rel) {
+            site_descriptions.insert(description.clone());
+        }
+        // The English twin: an English description; a page that describes itself does so in both.
+        let twin =
+            std::fs::read_to_string(site.join(rel.trim_start_matches("zh/"))).unwrap_or_default();
+        let en = twin
+            .split(r#"<meta name="description" content=""#)
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap_or("");
+        if en.is_empty() || han(en) {
+            problems.push(format!("{rel}: English twin description {en:?}"));
+        }
+    }
+    // Pages that describe themselves do not carry the site's description.
+    for rel in pages.iter().filter(|r| own(r)) {
+        client.goto(&format!("http://{addr}/{rel}")).await.unwrap();
+        let d = client
+            .execute(
+                "return (document.querySelector('meta[name=description]') || {}).content || '';",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let d = d.as_str().unwrap_or("").to_owned();
+        if site_descriptions.contains(&d) {
+            problems.push(format!("{rel}: the site's description, not its own"));
         }
     }
     client.close().await.unwrap();

@@ -324,11 +324,12 @@ const SYMPTOMS: [&str; 2] = ["## Symptoms", "## 问题现象"];
 /// A guide's summary: its first paragraph after the heading, and its list of symptoms (how a
 /// reader describes the problem the guide answers), when it has one.
 fn guide_summary(md: &str) -> String {
+    // The first paragraph of prose: a `{{#closecode …}}` card is not one.
     let first: String = md
         .lines()
         .skip_while(|l| !l.starts_with("# "))
         .skip(1)
-        .skip_while(|l| l.trim().is_empty())
+        .skip_while(|l| l.trim().is_empty() || l.trim_start().starts_with("{{#"))
         .take_while(|l| !l.trim().is_empty())
         .collect::<Vec<_>>()
         .join("\n");
