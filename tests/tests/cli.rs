@@ -62,6 +62,10 @@ const BAD: &[(&str, &str)] = &[
         "1:14: error in `handshake`: `Bad Slug` is not a handshake slug",
     ),
     (
+        "handshake/index-slug",
+        "1:14: error in `handshake`: `index` is the table of handshake failures; a handshake page needs another slug",
+    ),
+    (
         "handshake/status-claimed-twice",
         "8:14: error in `statuses`: status 302 is already answered by the page at tests/fixtures/bad/handshake/status-claimed-twice.yaml:3:14",
     ),

@@ -135,7 +135,15 @@ pub fn documents(reg: &Registry, guides: &[Guide]) -> Vec<Doc> {
             .iter()
             .map(|h| Lang::ALL.map(|l| format!("{}: {}", h.text(l).title, h.text(l).summary)))
             .collect();
-        docs.push(index(&r, "handshake", "hs_index", &hs));
+        let mut table = index(&r, "handshake", "hs_index", &hs);
+        table.errors = reg
+            .errors_on(&PageRef::Handshake(
+                closecodes::registry::HANDSHAKE_INDEX.to_owned(),
+            ))
+            .into_iter()
+            .map(|x| x.text)
+            .collect();
+        docs.push(table);
         let ps: Vec<[String; 2]> = reg
             .protocols()
             .iter()

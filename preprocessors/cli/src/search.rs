@@ -1227,6 +1227,13 @@ mod tests {
         // A status nobody answers leads to the table, after what the text names.
         let a = ix.search("Unexpected response code: 418", Lang::En, 5);
         assert_eq!(a.results[0].page, "handshake/index");
+        // A message that names no status belongs to the table, which lists it.
+        let a = ix.search(
+            "failed: Connection closed before receiving a handshake response",
+            Lang::Zh,
+            5,
+        );
+        assert_eq!(a.results[0].page, "handshake/index");
     }
 
     #[test]

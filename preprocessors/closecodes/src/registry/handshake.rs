@@ -107,6 +107,10 @@ pub(super) struct RawHandshake {
     zh: Option<Spanned<RawText>>,
 }
 
+/// The slug of the table of handshake failures (`handshake/index`): runtimes attach to it the
+/// messages that name no status; no handshake page may use it.
+pub const INDEX: &str = "index";
+
 /// Prefix of a status another page answers, in the map of slugs (`status:302`).
 pub(super) const CLAIM: &str = "status:";
 
@@ -234,6 +238,14 @@ fn handshake_key(ctx: &mut Ctx, v: &Spanned<RawRef>) -> Option<HandshakeKey> {
                 None
             }
         },
+        RawRef::Text(s) if s == INDEX => {
+            ctx.err(
+                v,
+                "handshake",
+                "`index` is the table of handshake failures; a handshake page needs another slug",
+            );
+            None
+        }
         RawRef::Text(s) => {
             let ok = !s.is_empty()
                 && s.chars().all(|c| c.is_ascii_lowercase() || c == '-')

@@ -27,7 +27,7 @@ pub use common::{
     Text,
 };
 pub use glossary::{Banned, Term};
-pub use handshake::{Handshake, HandshakeKey, HandshakeLab};
+pub use handshake::{Handshake, HandshakeKey, HandshakeLab, INDEX as HANDSHAKE_INDEX};
 pub use protocol::{CodeText, Protocol, ProtocolCode, ProtocolText, Reconnect};
 pub use runtime::{
     Bilingual, Limit, LimitKind, REQUIRED_CODES, Runtime, RuntimeError, RuntimeKind, RuntimeText,
@@ -236,7 +236,7 @@ impl Registry {
     pub fn has_page(&self, r: &PageRef) -> bool {
         match r {
             PageRef::Code(k) => self.get(*k).is_some(),
-            PageRef::Handshake(s) => self.handshake(s).is_some(),
+            PageRef::Handshake(s) => s == handshake::INDEX || self.handshake(s).is_some(),
             PageRef::Protocol(s) => self.protocol(s).is_some(),
             PageRef::Guide(_) => true,
         }
@@ -442,6 +442,8 @@ fn validate(raw: Raw, diags: &mut Vec<Diagnostic>) -> Registry {
             .map(|s| PageRef::Handshake(s.clone())),
     );
     pages.extend(proto_slugs.keys().map(|s| PageRef::Protocol(s.clone())));
+    // The table of handshake failures holds the messages that name no failure.
+    pages.insert(PageRef::Handshake(handshake::INDEX.to_owned()));
 
     let mut entries = Vec::new();
     for (mut e, related) in codes {

@@ -5,7 +5,7 @@ use super::{
     ErrorView, LinkView, RenderError, Renderer, SourceView, cell, escape_html, inline_html,
     join_cjk_lines, sources,
 };
-use crate::registry::{Handshake, Lang, PageRef, Protocol, Registry};
+use crate::registry::{HANDSHAKE_INDEX as INDEX, Handshake, Lang, PageRef, Protocol, Registry};
 use serde::Serialize;
 
 /// One protocol's meaning of a code, as shown on the code's page.
@@ -190,7 +190,13 @@ impl Renderer {
                 count: 0,
             })
             .collect();
-        self.render_view("handshake-index.md.tera", lang, "rows", &rows)
+        let mut ctx = self.context(lang);
+        ctx.insert("rows", &rows);
+        ctx.insert(
+            "errors",
+            &self.errors(reg, &PageRef::Handshake(INDEX.to_owned()), lang),
+        );
+        self.render("handshake-index.md.tera", &ctx)
     }
 
     /// A protocol's page with its whole table (`protocols/discord-gateway.md`).
