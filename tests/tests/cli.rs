@@ -7,12 +7,45 @@ use closecodes_tests::{bins, copy_dir, fixture, repo_root};
 use std::path::Path;
 use std::process::{Command, Output};
 
+/// Run `closecodes` with the reader's language unset (English), whatever the test runner's is.
 fn closecodes(args: &[&str], cwd: &Path) -> Output {
-    Command::new(&bins().0)
+    closecodes_env(args, cwd, &[])
+}
+
+/// Run `closecodes` with only these language variables set.
+fn closecodes_env(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(&bins().0);
+    for var in ["CLOSECODES_LANG", "LC_ALL", "LC_MESSAGES", "LANG"] {
+        cmd.env_remove(var);
+    }
+    cmd.envs(env.iter().copied())
         .args(args)
         .current_dir(cwd)
         .output()
         .expect("run closecodes")
+}
+
+/// Run `closecodes` with `input` on standard input.
+fn closecodes_stdin(args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(&bins().0)
+        .args(args)
+        .env_remove("LANG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("CLOSECODES_LANG")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run closecodes");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
 }
 
 /// Each bad-data fixture and the message it must produce (after `tests/fixtures/bad/NAME.yaml:`).
@@ -682,4 +715,105 @@ fn the_cli_speaks_chinese_with_lang_zh() {
     // A name that a real library defines gets no such warning.
     let out = closecodes(&["explain", "CloseAbnormalClosure"], &root);
     assert!(!String::from_utf8_lossy(&out.stdout).contains("not an API"));
+}
+
+#[test]
+fn the_language_follows_the_environment() {
+    let root = repo_root();
+    let err = |env: &[(&str, &str)]| {
+        let out = closecodes_env(&["explain", "9999"], &root, env);
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    assert!(err(&[]).starts_with("error: "), "no variable: English");
+    assert!(err(&[("LANG", "zh_CN.UTF-8")]).starts_with("错误："));
+    assert!(err(&[("LC_MESSAGES", "zh_TW")]).starts_with("错误："));
+    // The first one set wins: CLOSECODES_LANG, then LC_ALL, LC_MESSAGES, LANG.
+    assert!(err(&[("CLOSECODES_LANG", "en"), ("LANG", "zh_CN.UTF-8")]).starts_with("error: "));
+    assert!(err(&[("LC_ALL", "C.UTF-8"), ("LANG", "zh_CN.UTF-8")]).starts_with("error: "));
+    assert!(
+        err(&[("LC_ALL", ""), ("LANG", "zh_CN.UTF-8")]).starts_with("错误："),
+        "empty is unset"
+    );
+    // --lang beats the environment.
+    let out = closecodes_env(
+        &["explain", "1006", "--lang", "en"],
+        &root,
+        &[("LANG", "zh_CN.UTF-8")],
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("# 1006 Abnormal Closure"));
+    let out = closecodes_env(&["explain", "1006"], &root, &[("LANG", "zh_CN.UTF-8")]);
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("# 1006 连接异常关闭"));
+}
+
+#[test]
+fn list_completions_man_and_stdin() {
+    let root = repo_root();
+    // list: a header and one aligned line per documented code and range.
+    let out = closecodes(&["list"], &root);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("Code"), "{text}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("1006") && l.contains("Abnormal Closure"))
+    );
+    assert!(lines.len() >= 25, "{} lines", lines.len());
+    // Columns line up (English text: one column per character).
+    let col = lines[0].find("On the wire").unwrap();
+    for l in lines.iter().skip(1) {
+        let chars: Vec<char> = l.chars().collect();
+        assert!(
+            chars.len() > col && chars[col - 1] == ' ' && chars[col] != ' ',
+            "{l}"
+        );
+    }
+    let out = closecodes(&["list", "--lang", "zh"], &root);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("连接异常关闭"));
+    // Completions: the bash script parses.
+    let out = closecodes(&["completions", "bash"], &root);
+    assert!(out.status.success());
+    let script = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(script.path(), &out.stdout).unwrap();
+    let check = Command::new("bash")
+        .arg("-n")
+        .arg(script.path())
+        .status()
+        .unwrap();
+    assert!(check.success(), "bash -n on the completion script");
+    for shell in ["zsh", "fish", "powershell", "elvish"] {
+        assert!(
+            closecodes(&["completions", shell], &root).status.success(),
+            "{shell}"
+        );
+    }
+    // The man page renders with groff and names every subcommand.
+    let out = closecodes(&["man"], &root);
+    let page = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(page.path(), &out.stdout).unwrap();
+    let rendered = Command::new("groff")
+        .args(["-man", "-Tutf8", "-P", "-cbou"])
+        .arg(page.path())
+        .output()
+        .expect("groff (installed by .ci/run)");
+    assert!(rendered.status.success());
+    let text = String::from_utf8_lossy(&rendered.stdout);
+    for word in [
+        "closecodes",
+        "explain",
+        "search",
+        "list",
+        "completions",
+        "serve",
+    ] {
+        assert!(text.contains(word), "man page lacks {word}");
+    }
+    // A pasted multi-line error on stdin.
+    let out = closecodes_stdin(
+        &["search", "-", "--json", "--limit", "1"],
+        "WebSocket connection to 'wss://x/ws' failed:\nError during WebSocket handshake: Unexpected response code: 403\n",
+    );
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"page\": \"handshake/403\""));
 }

@@ -36,6 +36,90 @@ impl ColorChoice {
     }
 }
 
+/// Environment variables that choose the language when `--lang` is not given, first match wins.
+pub const LANG_VARS: [&str; 4] = ["CLOSECODES_LANG", "LC_ALL", "LC_MESSAGES", "LANG"];
+
+/// The reader's language from the environment: the first of [`LANG_VARS`] that is set and not
+/// empty decides (`zh`, `zh_CN.UTF-8`, `zh-Hans` → Chinese; anything else → English); none set →
+/// English. `get` reads a variable (`std::env::var` in the binary).
+pub fn lang_from_env(get: impl Fn(&str) -> Option<String>) -> Lang {
+    LANG_VARS
+        .iter()
+        .find_map(|k| get(k).filter(|v| !v.trim().is_empty()))
+        .map_or(Lang::En, |v| {
+            if v.trim().to_ascii_lowercase().starts_with("zh") {
+                Lang::Zh
+            } else {
+                Lang::En
+            }
+        })
+}
+
+/// Longest query read from standard input (`closecodes search -`), in bytes.
+const MAX_STDIN_QUERY: u64 = 64 * 1024;
+
+/// The query: the words, or standard input when the only word is `-` (a pasted multi-line
+/// error; lines are joined with spaces and the whole is cut like any query).
+pub fn query_from(words: &[String]) -> Result<String, Error> {
+    if words.len() == 1 && words[0] == "-" {
+        use std::io::Read;
+        let mut text = String::new();
+        std::io::stdin()
+            .take(MAX_STDIN_QUERY)
+            .read_to_string(&mut text)?;
+        return Ok(text.split_whitespace().collect::<Vec<_>>().join(" "));
+    }
+    Ok(words.join(" "))
+}
+
+/// `closecodes list`: every documented code and range, one per line: the code, its name in
+/// `lang`, whether it travels in a Close frame, and whether page script may send it.
+pub fn list(lang: Lang, data: Option<&Path>) -> Result<(), Error> {
+    use unicode_width::UnicodeWidthStr;
+    let reg = registry(data)?;
+    let (head, yes, no) = match lang {
+        Lang::En => (["Code", "Name", "On the wire", "From script"], "yes", "no"),
+        Lang::Zh => (
+            ["关闭码", "名称", "出现在关闭帧中", "脚本可发送"],
+            "是",
+            "否",
+        ),
+    };
+    let rows: Vec<[String; 4]> = reg
+        .entries()
+        .iter()
+        .map(|e| {
+            [
+                e.key.label(),
+                e.text(lang).title.clone(),
+                (if e.wire { yes } else { no }).to_owned(),
+                (if e.script { yes } else { no }).to_owned(),
+            ]
+        })
+        .collect();
+    let mut widths = head.map(UnicodeWidthStr::width);
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.width());
+        }
+    }
+    let line = |cells: [&str; 4]| {
+        let mut s = String::new();
+        for (i, (c, w)) in cells.iter().zip(widths).enumerate() {
+            s.push_str(c);
+            if i < 3 {
+                s.push_str(&" ".repeat(w - c.width() + 2));
+            }
+        }
+        s.trim_end().to_owned() + "\n"
+    };
+    let mut out = line(head);
+    for r in &rows {
+        out.push_str(&line([&r[0], &r[1], &r[2], &r[3]]));
+    }
+    emit(&out)
+}
+
 fn registry(data: Option<&Path>) -> Result<Registry, Error> {
     match data {
         Some(d) => Ok(registry::load(d)?),
@@ -70,8 +154,15 @@ pub fn search(
     }
     let mut text = String::new();
     for h in &answer.results {
-        let label = h.key().label();
-        text.push_str(&format!("{label:<10} {}  {}\n", h.title, h.url));
+        let label = result_label(h, lang);
+        // Padded by display width: a Chinese label is two columns per character.
+        let pad = 10usize.saturating_sub(unicode_width::UnicodeWidthStr::width(label.as_str()));
+        text.push_str(&format!(
+            "{label}{} {}  {}\n",
+            " ".repeat(pad),
+            h.title,
+            h.url
+        ));
         let snippet = crate::search::plain_snippet(&h.snippet);
         text.push_str(&format!("{:10} {snippet}\n", ""));
     }
@@ -82,6 +173,24 @@ pub fn search(
         }
     }
     emit(&text)
+}
+
+/// The first column of a result: the code or range, the HTTP status or failure of a handshake
+/// page, or the kind of page.
+fn result_label(h: &crate::search::Hit, lang: Lang) -> String {
+    let last = h.page.rsplit('/').next().unwrap_or("");
+    match (h.kind, lang) {
+        ("code" | "range", _) => h.key().label(),
+        ("handshake", _) if last.bytes().all(|b| b.is_ascii_digit()) => format!("HTTP {last}"),
+        ("handshake", Lang::En) => "handshake".to_owned(),
+        ("handshake", Lang::Zh) => "握手".to_owned(),
+        ("protocol", Lang::En) => "protocol".to_owned(),
+        ("protocol", Lang::Zh) => "协议".to_owned(),
+        ("guide", Lang::En) => "guide".to_owned(),
+        ("guide", Lang::Zh) => "指南".to_owned(),
+        (_, Lang::En) => "table".to_owned(),
+        (_, Lang::Zh) => "总表".to_owned(),
+    }
 }
 
 /// `closecodes explain`.

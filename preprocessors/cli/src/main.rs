@@ -4,20 +4,37 @@
 //! 0 success, 1 an error in the data or the build or an unknown code (printed once, to stderr),
 //! 2 bad usage.
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use closecodes::registry::Lang;
 use closecodes_cli::{cli, site};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// The WebSocket close-code knowledge base.
+/// The WebSocket close-code knowledge base: explain and search close codes, handshake failures and
+/// the codes public services define, in English or Chinese; check, build and serve the site.
 #[derive(Parser)]
-#[command(name = "closecodes", version, about)]
+#[command(name = "closecodes", version, after_help = AFTER_HELP)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
+
+const AFTER_HELP: &str = "\
+Examples:
+  closecodes explain 1006                  the article on 1006, like rustc --explain
+  closecodes explain CLOSE_ABNORMAL        a name resolves to its code
+  closecodes search 'unexpected EOF'       codes, error texts, constants, words
+  closecodes search 断网 --lang zh
+  pbpaste | closecodes search -            a pasted multi-line error from stdin
+  closecodes list                          every documented code and range
+  closecodes serve                         build the site and serve it on 127.0.0.1:3000
+
+Language: --lang, else CLOSECODES_LANG, LC_ALL, LC_MESSAGES, LANG (zh* is Chinese), else English.
+Colour: --color, else NO_COLOR turns it off; styled only on a terminal.
+
+Exit codes: 0 success; 1 an error in the data or the build, or an unknown code (one message on
+stderr); 2 bad usage.";
 
 #[derive(Clone, Copy, ValueEnum)]
 enum LangArg {
@@ -62,12 +79,12 @@ enum Command {
     },
     /// Search by code, range, constant name, error text or words, in English or Chinese.
     Search {
-        /// What to look for.
+        /// What to look for; `-` reads it from standard input.
         #[arg(required = true, num_args = 1..)]
         words: Vec<String>,
-        /// Language of titles and snippets.
-        #[arg(long, value_enum, default_value = "en")]
-        lang: LangArg,
+        /// Language of titles and snippets [default: from the environment, else en].
+        #[arg(long, value_enum)]
+        lang: Option<LangArg>,
         /// Print the results as JSON (the objects of /api/search).
         #[arg(long)]
         json: bool,
@@ -82,9 +99,9 @@ enum Command {
     Explain {
         /// A code (1006), a range (4000-4999), a constant (CloseAbnormalClosure) or a name.
         code: String,
-        /// Language of the article.
-        #[arg(long, value_enum, default_value = "en")]
-        lang: LangArg,
+        /// Language of the article [default: from the environment, else en].
+        #[arg(long, value_enum)]
+        lang: Option<LangArg>,
         /// When to style the output.
         #[arg(long, value_enum, default_value = "auto")]
         color: cli::ColorChoice,
@@ -92,6 +109,22 @@ enum Command {
         #[arg(long)]
         data: Option<PathBuf>,
     },
+    /// Print every documented code and range: name, on the wire, from script.
+    List {
+        /// Language of the names [default: from the environment, else en].
+        #[arg(long, value_enum)]
+        lang: Option<LangArg>,
+        /// Data folder instead of the data built into this binary.
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
+    /// Print a shell completion script (e.g. `closecodes completions bash > ~/.local/share/bash-completion/completions/closecodes`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `closecodes man > closecodes.1; man -l closecodes.1`.
+    Man,
     /// Build the site (unless --site is given) and serve it with search on ADDR.
     Serve {
         /// Address to listen on (loopback unless you say otherwise).
@@ -109,14 +142,20 @@ enum Command {
     },
 }
 
+/// `--lang`, or the environment's language.
+fn lang_of(arg: Option<LangArg>) -> Lang {
+    arg.map_or_else(|| cli::lang_from_env(|k| std::env::var(k).ok()), Lang::from)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // Errors of the commands a reader runs in Chinese are labelled in Chinese too.
-    let zh = matches!(
-        &cli.command,
-        Command::Search { lang, .. } | Command::Explain { lang, .. }
-            if Lang::from(*lang) == Lang::Zh
-    );
+    let zh = match &cli.command {
+        Command::Search { lang, .. }
+        | Command::Explain { lang, .. }
+        | Command::List { lang, .. } => lang_of(*lang) == Lang::Zh,
+        _ => false,
+    };
     let result = match cli.command {
         Command::Check { path } => site::check(&path),
         Command::Build { out, root } => site::build(&root, &out),
@@ -127,19 +166,28 @@ fn main() -> ExitCode {
             json,
             limit,
             data,
-        } => cli::search(
-            &words.join(" "),
-            lang.into(),
-            json,
-            usize::from(limit),
-            data.as_deref(),
-        ),
+        } => cli::query_from(&words).and_then(|q| {
+            cli::search(&q, lang_of(lang), json, usize::from(limit), data.as_deref())
+        }),
         Command::Explain {
             code,
             lang,
             color,
             data,
-        } => cli::explain(&code, lang.into(), color, data.as_deref()),
+        } => cli::explain(&code, lang_of(lang), color, data.as_deref()),
+        Command::List { lang, data } => cli::list(lang_of(lang), data.as_deref()),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "closecodes",
+                &mut std::io::stdout(),
+            );
+            Ok(())
+        }
+        Command::Man => clap_mangen::Man::new(Cli::command())
+            .render(&mut std::io::stdout())
+            .map_err(Into::into),
         Command::Serve {
             addr,
             site,
