@@ -4,6 +4,7 @@ use crate::explain::{self, Lookup};
 use crate::search::SearchIndex;
 use crate::server;
 use crate::site::Error;
+use crate::terminal::{self, Links};
 use closecodes::registry::{self, Lang, Registry};
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
@@ -28,12 +29,65 @@ impl ColorChoice {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => {
+                let set = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+                if set("CLICOLOR_FORCE").is_some_and(|v| v != "0") {
+                    return true;
+                }
                 std::io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && set("NO_COLOR").is_none()
                     && std::env::var("TERM").map_or(true, |t| t != "dumb")
             }
         }
     }
+}
+
+/// When links in styled output are OSC 8 hyperlinks (else numbered references).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum HyperlinkChoice {
+    /// Hyperlinks on terminals known to support them.
+    Auto,
+    /// Always hyperlinks.
+    Always,
+    /// Never: numbered references after the article.
+    Never,
+}
+
+impl HyperlinkChoice {
+    /// The link style for styled output. `auto` is conservative: only terminals that announce
+    /// themselves as supporting OSC 8 (iTerm2, WezTerm, kitty, Windows Terminal, VS Code, VTE
+    /// 0.50+, Konsole, Ghostty).
+    pub fn links(self) -> Links {
+        let yes = match self {
+            HyperlinkChoice::Always => true,
+            HyperlinkChoice::Never => false,
+            HyperlinkChoice::Auto => {
+                let var = |k: &str| std::env::var(k).ok();
+                matches!(
+                    var("TERM_PROGRAM").as_deref(),
+                    Some("iTerm.app" | "WezTerm" | "vscode" | "ghostty")
+                ) || var("KITTY_WINDOW_ID").is_some()
+                    || var("WT_SESSION").is_some()
+                    || var("KONSOLE_VERSION").is_some()
+                    || var("VTE_VERSION")
+                        .and_then(|v| v.parse::<u32>().ok())
+                        .is_some_and(|v| v >= 5000)
+            }
+        };
+        if yes {
+            Links::Hyperlinks
+        } else {
+            Links::Numbered
+        }
+    }
+}
+
+/// The width to wrap at: `COLUMNS`, else the terminal's, else 80.
+pub fn width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .or_else(|| terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)))
+        .unwrap_or(80)
 }
 
 /// Environment variables that choose the language when `--lang` is not given, first match wins.
@@ -142,6 +196,7 @@ pub fn search(
     lang: Lang,
     json: bool,
     limit: usize,
+    color: ColorChoice,
     data: Option<&Path>,
 ) -> Result<(), Error> {
     let index = SearchIndex::build(registry(data)?)?;
@@ -152,19 +207,37 @@ pub fn search(
     if let Some(n) = &answer.notice {
         eprintln!("{n}");
     }
+    // One block per result: label, title and address, then at most two lines of snippet wrapped
+    // to the width, the matched words highlighted on a terminal.
+    let styled = color.enabled();
+    let width = width().clamp(40, 160);
+    let bold = anstyle::Style::new().bold();
     let mut text = String::new();
-    for h in &answer.results {
+    for (i, h) in answer.results.iter().enumerate() {
+        if i > 0 {
+            text.push('\n');
+        }
         let label = result_label(h, lang);
         // Padded by display width: a Chinese label is two columns per character.
-        let pad = 10usize.saturating_sub(unicode_width::UnicodeWidthStr::width(label.as_str()));
-        text.push_str(&format!(
-            "{label}{} {}  {}\n",
-            " ".repeat(pad),
-            h.title,
-            h.url
-        ));
-        let snippet = crate::search::plain_snippet(&h.snippet);
-        text.push_str(&format!("{:10} {snippet}\n", ""));
+        let pad = LABEL.saturating_sub(unicode_width::UnicodeWidthStr::width(label.as_str()));
+        if styled {
+            text.push_str(&format!(
+                "{bold}{label}{bold:#}{} {bold}{}{bold:#}  {}\n",
+                " ".repeat(pad),
+                h.title,
+                h.url
+            ));
+        } else {
+            text.push_str(&format!(
+                "{label}{} {}  {}\n",
+                " ".repeat(pad),
+                h.title,
+                h.url
+            ));
+        }
+        for line in snippet_lines(&h.snippet, width - LABEL - 1, 2, styled) {
+            text.push_str(&format!("{} {line}\n", " ".repeat(LABEL)));
+        }
     }
     if answer.results.is_empty() && answer.notice.is_none() {
         match lang {
@@ -173,6 +246,105 @@ pub fn search(
         }
     }
     emit(&text)
+}
+
+/// Width of the first column of search results.
+const LABEL: usize = 10;
+
+/// A snippet (HTML with `<mark>`) as at most `max` lines of `width` columns: cut at word (or,
+/// for Chinese, character) boundaries with `…` when there is more; marked words highlighted when
+/// `styled`.
+pub fn snippet_lines(html: &str, width: usize, max: usize, styled: bool) -> Vec<String> {
+    use unicode_width::UnicodeWidthStr;
+    // (piece, marked, space before)
+    let mut pieces: Vec<(String, bool, bool)> = Vec::new();
+    let mut rest = html;
+    let mut marked = false;
+    let mut space = false;
+    while !rest.is_empty() {
+        let (seg, next, flip) = match rest.find(if marked { "</mark>" } else { "<mark>" }) {
+            Some(at) => (&rest[..at], &rest[at + if marked { 7 } else { 6 }..], true),
+            None => (rest, "", false),
+        };
+        let plain = crate::search::plain_snippet(seg);
+        let mut first = true;
+        for word in plain.split(' ') {
+            if !first {
+                space = true;
+            }
+            first = false;
+            if word.is_empty() {
+                continue;
+            }
+            let mut run = String::new();
+            for ch in word.chars() {
+                let wide = unicode_width::UnicodeWidthChar::width(ch).unwrap_or(1) == 2;
+                if wide {
+                    if !run.is_empty() {
+                        pieces.push((std::mem::take(&mut run), marked, space));
+                        space = false;
+                    }
+                    pieces.push((ch.to_string(), marked, space));
+                    space = false;
+                } else {
+                    run.push(ch);
+                }
+            }
+            if !run.is_empty() {
+                pieces.push((run, marked, space));
+                space = false;
+            }
+        }
+        rest = next;
+        if flip {
+            marked = !marked;
+        }
+    }
+    let hi = anstyle::Style::new()
+        .bold()
+        .fg_color(Some(anstyle::AnsiColor::Yellow.into()));
+    let mut lines: Vec<(String, usize)> = vec![(String::new(), 0)];
+    let mut cut = false;
+    for (piece, mark, sp) in &pieces {
+        let w = piece.width();
+        let col = lines.last().map_or(0, |l| l.1);
+        let gap = usize::from(*sp && col > 0);
+        if col + gap + w > width {
+            if lines.len() == max {
+                cut = true;
+                break;
+            }
+            lines.push((String::new(), 0));
+        }
+        let (line, col) = lines.last_mut().unwrap();
+        if *sp && *col > 0 {
+            line.push(' ');
+            *col += 1;
+        }
+        let piece: String = if w > width {
+            piece.chars().take(width.saturating_sub(*col)).collect()
+        } else {
+            piece.clone()
+        };
+        *col += piece.width();
+        if styled && *mark {
+            line.push_str(&format!("{hi}{piece}{hi:#}"));
+        } else {
+            line.push_str(&piece);
+        }
+    }
+    if cut && let Some((line, col)) = lines.last_mut() {
+        // Room for the ellipsis.
+        while *col + 1 > width && line.pop().is_some() {
+            *col = crate::terminal::strip_ansi(line).width();
+        }
+        line.push('…');
+    }
+    lines
+        .into_iter()
+        .map(|(l, _)| l)
+        .filter(|l| !l.is_empty())
+        .collect()
 }
 
 /// The first column of a result: the code or range, the HTTP status or failure of a handshake
@@ -194,7 +366,13 @@ fn result_label(h: &crate::search::Hit, lang: Lang) -> String {
 }
 
 /// `closecodes explain`.
-pub fn explain(q: &str, lang: Lang, color: ColorChoice, data: Option<&Path>) -> Result<(), Error> {
+pub fn explain(
+    q: &str,
+    lang: Lang,
+    color: ColorChoice,
+    hyperlinks: HyperlinkChoice,
+    data: Option<&Path>,
+) -> Result<(), Error> {
     let reg = registry(data)?;
     let (entry, asked) = match explain::lookup(&reg, q, lang) {
         Lookup::Found(e, asked) => (e, asked),
@@ -210,14 +388,11 @@ pub fn explain(q: &str, lang: Lang, color: ColorChoice, data: Option<&Path>) -> 
     if !color.enabled() {
         return emit(&md);
     }
-    let width = std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(80);
-    let text = explain::styled(&md, width);
+    let text = terminal::styled(&md, width(), hyperlinks.links());
     let rows = std::env::var("LINES")
         .ok()
         .and_then(|c| c.parse().ok())
+        .or_else(|| terminal_size::terminal_size().map(|(_, h)| usize::from(h.0)))
         .unwrap_or(40usize);
     if std::io::stdout().is_terminal() && text.lines().count() > rows && page(&text).is_ok() {
         return Ok(());

@@ -6,11 +6,8 @@
 //! (`COLUMNS`, at most 100) and, when longer than the screen, sent through `$PAGER` (`less -R`).
 
 use crate::search::Names;
-use anstyle::{AnsiColor, Effects, Style};
 use closecodes::registry::{Entry, Key, Lang, MAX_CODE, PageRef, Registry, RuntimeKind};
 use closecodes::render::Renderer;
-use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// What `explain` was asked about.
 #[derive(Debug)]
@@ -234,261 +231,11 @@ pub fn markdown(reg: &Registry, e: &Entry, asked: Option<u16>, lang: Lang) -> St
     md
 }
 
-/// Styled terminal text of `md`, wrapped at `width` display columns.
-pub fn styled(md: &str, width: usize) -> String {
-    let mut w = Writer::new(width.clamp(40, 100));
-    let mut list: Vec<Option<u64>> = Vec::new();
-    let mut link: Vec<String> = Vec::new();
-    for ev in Parser::new(md) {
-        match ev {
-            Event::Start(Tag::Heading { level, .. }) => {
-                w.block();
-                w.push_style(match level {
-                    HeadingLevel::H1 => Style::new().bold().underline(),
-                    HeadingLevel::H2 => Style::new().bold().fg_color(Some(AnsiColor::Cyan.into())),
-                    _ => Style::new().bold(),
-                });
-            }
-            Event::End(TagEnd::Heading(_)) => {
-                w.pop_style();
-                w.end_block();
-            }
-            Event::Start(Tag::Paragraph) if list.is_empty() => w.block(),
-            Event::End(TagEnd::Paragraph) => {
-                if list.is_empty() {
-                    w.end_block();
-                } else {
-                    w.newline();
-                }
-            }
-            Event::Start(Tag::BlockQuote(_)) => {
-                w.block();
-                w.indent += 2;
-                w.push_style(Style::new().italic());
-            }
-            Event::End(TagEnd::BlockQuote(_)) => {
-                w.pop_style();
-                w.indent -= 2;
-            }
-            Event::Start(Tag::List(start)) => {
-                if list.is_empty() {
-                    w.block();
-                }
-                list.push(start);
-            }
-            Event::End(TagEnd::List(_)) => {
-                list.pop();
-                if list.is_empty() {
-                    w.end_block();
-                }
-            }
-            Event::Start(Tag::Item) => {
-                w.newline();
-                let depth = list.len().saturating_sub(1) * 3;
-                let marker = match list.last_mut() {
-                    Some(Some(n)) => {
-                        let m = format!("{n}. ");
-                        *n += 1;
-                        m
-                    }
-                    _ => "• ".to_owned(),
-                };
-                w.indent = depth + marker.width();
-                w.marker(depth, &marker);
-            }
-            Event::End(TagEnd::Item) => {
-                w.newline();
-                w.indent = list.len().saturating_sub(1) * 3;
-            }
-            Event::Start(Tag::Emphasis) => w.push_style(Style::new().italic()),
-            Event::Start(Tag::Strong) => w.push_style(Style::new().bold()),
-            Event::End(TagEnd::Emphasis | TagEnd::Strong) => w.pop_style(),
-            Event::Start(Tag::Link { dest_url, .. }) => link.push(dest_url.to_string()),
-            Event::End(TagEnd::Link) => {
-                if let Some(url) = link.pop().filter(|u| u.contains("://")) {
-                    w.push_style(Style::new().effects(Effects::DIMMED));
-                    w.words(&format!(" <{url}>"));
-                    w.pop_style();
-                }
-            }
-            Event::Start(Tag::CodeBlock(_)) => {
-                w.block();
-                w.in_code = true;
-            }
-            Event::End(TagEnd::CodeBlock) => {
-                w.in_code = false;
-                w.end_block();
-            }
-            Event::Code(c) => {
-                w.push_style(Style::new().fg_color(Some(AnsiColor::Yellow.into())));
-                // Long code spans (pasted error texts) may wrap at their spaces.
-                w.words(&c);
-                w.pop_style();
-            }
-            Event::Text(t) => {
-                if w.in_code {
-                    w.code_lines(&t);
-                } else {
-                    w.words(&t);
-                }
-            }
-            Event::SoftBreak => w.words(" "),
-            Event::HardBreak => w.newline(),
-            Event::End(TagEnd::TableCell) => w.words(" | "),
-            Event::End(TagEnd::TableRow | TagEnd::TableHead) => w.newline(),
-            _ => {}
-        }
-    }
-    w.out.trim_end().to_owned() + "\n"
-}
-
-/// Greedy word-wrapping writer with a style stack.
-struct Writer {
-    out: String,
-    width: usize,
-    col: usize,
-    indent: usize,
-    styles: Vec<Style>,
-    in_code: bool,
-    pending_space: bool,
-}
-
-impl Writer {
-    fn new(width: usize) -> Writer {
-        Writer {
-            out: String::new(),
-            width,
-            col: 0,
-            indent: 0,
-            styles: Vec::new(),
-            in_code: false,
-            pending_space: false,
-        }
-    }
-
-    fn style(&self) -> Style {
-        self.styles.iter().fold(Style::new(), |acc, s| {
-            let mut st = acc.effects(acc.get_effects() | s.get_effects());
-            if let Some(c) = s.get_fg_color() {
-                st = st.fg_color(Some(c));
-            }
-            st
-        })
-    }
-
-    fn push_style(&mut self, s: Style) {
-        self.styles.push(s);
-    }
-
-    fn pop_style(&mut self) {
-        self.styles.pop();
-    }
-
-    fn block(&mut self) {
-        if !self.out.is_empty() {
-            self.newline();
-            if !self.out.ends_with("\n\n") {
-                self.out.push('\n');
-            }
-        }
-    }
-
-    fn end_block(&mut self) {
-        self.newline();
-    }
-
-    fn newline(&mut self) {
-        if self.col > 0 {
-            self.out.push('\n');
-        }
-        self.col = 0;
-        self.pending_space = false;
-    }
-
-    fn marker(&mut self, depth: usize, marker: &str) {
-        self.out.push_str(&" ".repeat(depth));
-        self.out.push_str(marker);
-        self.col = depth + marker.width();
-    }
-
-    /// Text that may break at spaces (and between CJK characters).
-    fn words(&mut self, text: &str) {
-        let mut first = true;
-        for word in text.split(' ') {
-            if !first {
-                self.pending_space = true;
-            }
-            first = false;
-            if word.is_empty() {
-                continue;
-            }
-            // CJK text has no spaces: break it per character.
-            if word
-                .chars()
-                .any(|c| c.width().unwrap_or(1) == 2 || crate::tokenize::is_han(c))
-            {
-                for ch in word.chars() {
-                    self.atom(&ch.to_string());
-                    self.pending_space = false;
-                }
-            } else {
-                self.atom(word);
-            }
-        }
-    }
-
-    /// One unbreakable piece.
-    fn atom(&mut self, piece: &str) {
-        let w = piece.width();
-        let space = usize::from(self.pending_space && self.col > self.indent);
-        if self.col > self.indent && self.col + space + w > self.width {
-            self.out.push('\n');
-            self.col = 0;
-        } else if space == 1 {
-            self.out.push(' ');
-            self.col += 1;
-        }
-        if self.col == 0 && self.indent > 0 {
-            self.out.push_str(&" ".repeat(self.indent));
-            self.col = self.indent;
-        }
-        let style = self.style();
-        self.out.push_str(&format!("{style}{piece}{style:#}"));
-        self.col += w;
-        self.pending_space = false;
-    }
-
-    fn code_lines(&mut self, text: &str) {
-        for line in text.lines() {
-            self.out.push_str(&" ".repeat(self.indent + 4));
-            let style = Style::new().fg_color(Some(AnsiColor::Yellow.into()));
-            self.out.push_str(&format!("{style}{line}{style:#}\n"));
-        }
-        self.col = 0;
-    }
-}
-
-/// Remove ANSI escape sequences (for measuring and for tests).
-pub fn strip_ansi(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' && chars.peek() == Some(&'[') {
-            for d in chars.by_ref() {
-                if d.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::terminal::{Links, strip_ansi, styled};
+    use unicode_width::UnicodeWidthStr;
 
     #[test]
     fn lookup_is_lenient_like_rustc_explain() {
@@ -523,7 +270,8 @@ mod tests {
         let reg = crate::embedded::registry();
         for e in reg.entries() {
             for lang in Lang::ALL {
-                let text = strip_ansi(&styled(&markdown(&reg, e, None, lang), 80));
+                let md = markdown(&reg, e, None, lang);
+                let text = strip_ansi(&styled(&md, 80, Links::Numbered));
                 for line in text.lines() {
                     let long_word = line.split(' ').any(|w| w.width() > 60);
                     assert!(

@@ -10,4 +10,5 @@ pub mod lab;
 pub mod search;
 pub mod server;
 pub mod site;
+pub mod terminal;
 pub mod tokenize;

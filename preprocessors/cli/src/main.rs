@@ -88,6 +88,9 @@ enum Command {
         /// Print the results as JSON (the objects of /api/search).
         #[arg(long)]
         json: bool,
+        /// When to style the output.
+        #[arg(long, value_enum, default_value = "auto")]
+        color: cli::ColorChoice,
         /// Most results.
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=50))]
         limit: u16,
@@ -105,6 +108,10 @@ enum Command {
         /// When to style the output.
         #[arg(long, value_enum, default_value = "auto")]
         color: cli::ColorChoice,
+        /// Links in styled output: OSC 8 hyperlinks (auto: on terminals known to support them) or
+        /// numbered references after the article.
+        #[arg(long, value_enum, default_value = "auto")]
+        hyperlinks: cli::HyperlinkChoice,
         /// Data folder instead of the data built into this binary.
         #[arg(long)]
         data: Option<PathBuf>,
@@ -164,17 +171,26 @@ fn main() -> ExitCode {
             words,
             lang,
             json,
+            color,
             limit,
             data,
         } => cli::query_from(&words).and_then(|q| {
-            cli::search(&q, lang_of(lang), json, usize::from(limit), data.as_deref())
+            cli::search(
+                &q,
+                lang_of(lang),
+                json,
+                usize::from(limit),
+                color,
+                data.as_deref(),
+            )
         }),
         Command::Explain {
             code,
             lang,
             color,
+            hyperlinks,
             data,
-        } => cli::explain(&code, lang_of(lang), color, data.as_deref()),
+        } => cli::explain(&code, lang_of(lang), color, hyperlinks, data.as_deref()),
         Command::List { lang, data } => cli::list(lang_of(lang), data.as_deref()),
         Command::Completions { shell } => {
             clap_complete::generate(

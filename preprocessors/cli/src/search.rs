@@ -1104,6 +1104,11 @@ fn snippet(text: &str, lower: &str, terms: &AhoCorasick, chars: usize) -> Option
         .map_or(0, |(i, _)| i);
     if let Some(nl) = text[start..first].rfind('\n') {
         start += nl + 1;
+    } else if start > 0 && text[..start].ends_with(|c: char| c.is_alphanumeric()) {
+        // Start at a word, not inside one.
+        if let Some(sp) = text[start..first].find(' ') {
+            start += sp + 1;
+        }
     }
     let end = span(start);
     let mut out = String::new();
@@ -1128,7 +1133,8 @@ fn snippet(text: &str, lower: &str, terms: &AhoCorasick, chars: usize) -> Option
     if end < text.len() {
         out.push('…');
     }
-    Some(out.replace('\n', " "))
+    // Lines of the page (a symptom, a list item) stay apart.
+    Some(out.replace('\n', " · "))
 }
 
 #[cfg(test)]
