@@ -817,3 +817,35 @@ fn list_completions_man_and_stdin() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("\"page\": \"handshake/403\""));
 }
+
+#[test]
+fn search_prints_one_block_per_result_at_the_width() {
+    let root = repo_root();
+    let run = |env: &[(&str, &str)], extra: &[&str]| {
+        let mut args = vec!["search", "unexpected EOF", "--limit", "4"];
+        args.extend_from_slice(extra);
+        let out = closecodes_env(&args, &root, env);
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // Piped: plain text, blocks separated by blank lines, at most two snippet lines each.
+    let plain = run(&[("COLUMNS", "60")], &[]);
+    assert!(!plain.contains('\u{1b}'), "{plain}");
+    let blocks: Vec<&str> = plain.trim_end().split("\n\n").collect();
+    assert_eq!(blocks.len(), 4, "{plain}");
+    for b in &blocks {
+        let lines: Vec<&str> = b.lines().collect();
+        assert!((2..=3).contains(&lines.len()), "{b}");
+        for l in &lines[1..] {
+            assert!(l.starts_with("           "), "snippet indented: {l}");
+            assert!(unicode_width::UnicodeWidthStr::width(*l) <= 60, "{l}");
+        }
+    }
+    // Styled (forced): titles bold, matched words highlighted.
+    let styled = run(&[("COLUMNS", "60")], &["--color", "always"]);
+    assert!(styled.contains("\u{1b}[1m"), "{styled}");
+    let forced = run(&[("COLUMNS", "60"), ("CLICOLOR_FORCE", "1")], &[]);
+    assert_eq!(forced, styled, "CLICOLOR_FORCE styles like --color always");
+    let no = run(&[("CLICOLOR_FORCE", "1")], &["--color", "never"]);
+    assert!(!no.contains('\u{1b}'));
+}

@@ -238,6 +238,17 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     for word in text.split_whitespace() {
         let pieces: Vec<String> = if word.chars().any(is_wide) {
             breakable(word)
+        } else if word.width() > width {
+            // A long identifier or path breaks after `/ . _ - :` before it is cut anywhere.
+            let mut v = vec![String::new()];
+            for ch in word.chars() {
+                v.last_mut().unwrap().push(ch);
+                if "/._-:".contains(ch) {
+                    v.push(String::new());
+                }
+            }
+            v.retain(|p| !p.is_empty());
+            v
         } else {
             vec![word.to_owned()]
         };
