@@ -849,3 +849,27 @@ fn search_prints_one_block_per_result_at_the_width() {
     let no = run(&[("CLICOLOR_FORCE", "1")], &["--color", "never"]);
     assert!(!no.contains('\u{1b}'));
 }
+
+#[test]
+fn explain_ends_with_its_address_on_the_site() {
+    let root = repo_root();
+    let last = |env: &[(&str, &str)]| {
+        let out = closecodes_env(&["explain", "1006", "--lang", "zh"], &root, env);
+        String::from_utf8_lossy(&out.stdout)
+            .trim_end()
+            .lines()
+            .last()
+            .unwrap_or("")
+            .to_owned()
+    };
+    assert_eq!(last(&[]), "在线阅读：/zh/codes/1006.html");
+    assert_eq!(
+        last(&[("CLOSECODES_SITE_URL", "https://closecodes.example/")]),
+        "在线阅读：https://closecodes.example/zh/codes/1006.html"
+    );
+    // Not an address: ignored.
+    assert_eq!(
+        last(&[("CLOSECODES_SITE_URL", "javascript:alert(1)")]),
+        "在线阅读：/zh/codes/1006.html"
+    );
+}

@@ -223,13 +223,23 @@ pub fn markdown(reg: &Registry, e: &Entry, asked: Option<u16>, lang: Lang) -> St
         }
     }
     let prefix = if lang == Lang::Zh { "/zh/" } else { "/" };
+    // The article's own address: absolute when the published site's address is known.
+    let base = std::env::var(SITE_URL_VAR)
+        .ok()
+        .map(|u| u.trim().trim_end_matches('/').to_owned())
+        .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+        .unwrap_or_default();
     md.push_str(&format!(
-        "\n{}{colon}{prefix}{}\n",
+        "\n{}{colon}{base}{prefix}{}\n",
         s("online"),
         e.page_path()
     ));
     md
 }
+
+/// The environment variable with the published site's address (`https://closecodes.example`);
+/// `explain` then ends with the article's absolute URL.
+pub const SITE_URL_VAR: &str = "CLOSECODES_SITE_URL";
 
 #[cfg(test)]
 mod tests {
