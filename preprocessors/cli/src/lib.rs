@@ -12,3 +12,4 @@ pub mod server;
 pub mod site;
 pub mod terminal;
 pub mod tokenize;
+pub mod typos;

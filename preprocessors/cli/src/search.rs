@@ -25,9 +25,7 @@ use closecodes::registry::{Key, Lang, MAX_CODE, Registry};
 use serde::Serialize;
 use std::collections::HashMap;
 use tantivy::collector::TopDocs;
-use tantivy::query::{
-    BooleanQuery, BoostQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query, TermQuery,
-};
+use tantivy::query::{BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, Query, TermQuery};
 use tantivy::schema::{FAST, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
 use tantivy::{Index, IndexReader, Term, doc};
 
@@ -40,9 +38,13 @@ pub const MAX_LIMIT: usize = 50;
 const ANALYZER: &str = "closecodes";
 /// Length of a snippet, in characters.
 const SNIPPET_CHARS: usize = 180;
+/// How far into a page's text a snippet is looked for, in bytes.
+const SNIPPET_SCAN_BYTES: usize = 12 * 1024;
 const IDENT_ANALYZER: &str = "closecodes-ident";
 /// Most synonym terms added to one query (each is one more clause to score).
 const MAX_SYNONYMS: usize = 16;
+/// Most corrections tried for one mistyped word.
+const MAX_CORRECTIONS: usize = 4;
 /// Weight of a synonym relative to the word the reader typed.
 const SYNONYM_WEIGHT: f32 = 0.5;
 
@@ -91,6 +93,8 @@ pub struct SearchIndex {
     synonyms: Vec<Vec<Vec<String>>>,
     /// Per protocol, the words of its name that identify it in a query (`discord`, `voice`).
     protocol_words: Vec<(String, Vec<String>)>,
+    /// The words of the short fields, for one-edit typo correction.
+    typos: crate::typos::Typos,
 }
 
 /// Words too common in protocol names to say which protocol a query is about.
@@ -215,6 +219,25 @@ impl SearchIndex {
         }
         writer.commit()?;
         let reader = index.reader()?;
+        // The words of the short fields (titles, summaries, names), for typo correction.
+        let mut vocabulary: Vec<String> = Vec::new();
+        let searcher = reader.searcher();
+        for seg in searcher.segment_readers() {
+            for field in [fields.title, fields.summary, fields.names] {
+                let Ok(inv) = seg.inverted_index(field) else {
+                    continue;
+                };
+                let Ok(mut stream) = inv.terms().stream() else {
+                    continue;
+                };
+                while stream.advance() {
+                    if let Ok(w) = std::str::from_utf8(stream.key()) {
+                        vocabulary.push(w.to_owned());
+                    }
+                }
+            }
+        }
+        let typos = crate::typos::Typos::new(vocabulary);
         let bodies = docs
             .iter()
             .map(|d| {
@@ -265,6 +288,7 @@ impl SearchIndex {
             })
             .collect();
         Ok(SearchIndex {
+            typos,
             protocol_words,
             names: Names::new(&docs),
             reg,
@@ -639,6 +663,11 @@ impl SearchIndex {
                 && t.chars().count() >= 4
                 && t.chars().all(|c| c.is_ascii_alphabetic())
                 && !known(t);
+            let corrections = if fuzzy {
+                self.typos.corrections(t, MAX_CORRECTIONS)
+            } else {
+                Vec::new()
+            };
             // Per term, the best field counts (plus a little of the others): a common word
             // that appears in every field of a long page must not outweigh a rare one.
             let mut per_field: Vec<Box<dyn Query>> = Vec::new();
@@ -647,17 +676,11 @@ impl SearchIndex {
                     continue;
                 }
                 per_field.push(term_query(field, t, boost * weight));
-                // Typos are looked for in short fields only: a fuzzy match walks the term
-                // dictionary, and the bodies' dictionaries are the large ones.
-                if fuzzy && [f.title, f.summary, f.names].contains(&field) {
-                    per_field.push(Box::new(BoostQuery::new(
-                        Box::new(FuzzyTermQuery::new(
-                            Term::from_field_text(field, t),
-                            1,
-                            true,
-                        )),
-                        boost * 0.4,
-                    )));
+                // Typos are corrected against the short fields' words only.
+                if [f.title, f.summary, f.names].contains(&field) {
+                    for c in &corrections {
+                        per_field.push(term_query(field, c, boost * 0.4));
+                    }
                 }
             }
             clauses.push((
@@ -881,6 +904,14 @@ pub struct Names {
     by_name: HashMap<String, Vec<usize>>,
     /// Every error text, normalized, with its document index.
     errors: Vec<(String, usize)>,
+    /// All error texts in one string, each followed by `\n`, with where each one starts: a
+    /// query is looked for in all of them in one pass.
+    joined: String,
+    starts: Vec<usize>,
+    /// The error texts long enough to be recognised inside a pasted line, as one automaton.
+    long: Option<AhoCorasick>,
+    /// Which entry of `errors` each pattern of `long` is.
+    long_ids: Vec<usize>,
 }
 
 impl Names {
@@ -910,7 +941,28 @@ impl Names {
             }
             errors.extend(d.errors.iter().map(|x| (normalize_text(x), i)));
         }
-        Names { by_name, errors }
+        let mut joined = String::new();
+        let mut starts = Vec::with_capacity(errors.len());
+        for (t, _) in &errors {
+            starts.push(joined.len());
+            joined.push_str(t);
+            joined.push('\n');
+        }
+        let long_ids: Vec<usize> = (0..errors.len())
+            .filter(|k| errors[*k].0.chars().count() >= 16)
+            .collect();
+        let long = aho_corasick::AhoCorasickBuilder::new()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(long_ids.iter().map(|k| errors[*k].0.as_str()))
+            .ok();
+        Names {
+            by_name,
+            errors,
+            joined,
+            starts,
+            long,
+            long_ids,
+        }
     }
 
     /// Indexes (into the documents) of the pages `query` names, ascending.
@@ -951,12 +1003,23 @@ impl Names {
                 .flatten()
                 .map(|i| (0, *i)),
         );
-        if text.chars().count() >= 12 {
-            for (t, i) in &self.errors {
-                if t.contains(&text) {
+        if text.chars().count() >= 12 && !text.contains('\n') {
+            // Error texts that contain the query: one SIMD pass over all of them.
+            let mut found = std::collections::HashSet::new();
+            for at in memchr::memmem::find_iter(self.joined.as_bytes(), text.as_bytes()) {
+                let k = self.starts.partition_point(|s| *s <= at) - 1;
+                if found.insert(k) {
+                    let (t, i) = &self.errors[k];
                     strong.push((t.len() - text.len(), *i));
-                } else if t.chars().count() >= 16 && text.contains(t.as_str()) {
-                    weak.push(*i);
+                }
+            }
+            // Error texts the query contains (a longer pasted line): one automaton pass.
+            if let Some(ac) = &self.long {
+                for m in ac.find_overlapping_iter(&text) {
+                    let k = self.long_ids[m.pattern().as_usize()];
+                    if !found.contains(&k) {
+                        weak.push(self.errors[k].1);
+                    }
                 }
             }
         }
@@ -1047,6 +1110,13 @@ fn snippet(text: &str, lower: &str, terms: &AhoCorasick, chars: usize) -> Option
     let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
     let bytes = lower.as_bytes();
     let mut hits: Vec<(usize, usize, usize)> = Vec::new(); // (start, end, term index)
+    // The summary and the first screens of a page hold its best excerpt; scanning a whole long
+    // guide for every result was the slowest part of a query.
+    let mut cap = lower.len().min(SNIPPET_SCAN_BYTES);
+    while !lower.is_char_boundary(cap) {
+        cap -= 1;
+    }
+    let lower = &lower[..cap];
     for m in terms.find_overlapping_iter(lower).take(64) {
         let (mut s, mut e) = (m.start(), m.end());
         if lower[s..e].is_ascii() {
@@ -1066,7 +1136,8 @@ fn snippet(text: &str, lower: &str, terms: &AhoCorasick, chars: usize) -> Option
     // Byte length of `chars` characters from `from`.
     // The window in bytes: `chars` characters at this text's average width, ending on a character
     // boundary (counting characters for every candidate was the slow part).
-    let width = text.len().div_ceil(text.chars().count().max(1)).max(1);
+    let sample = &text[..cap];
+    let width = sample.len().div_ceil(sample.chars().count().max(1)).max(1);
     let span = |from: usize| {
         let mut end = (from + chars * width).min(text.len());
         while !text.is_char_boundary(end) {
