@@ -156,6 +156,10 @@ const BAD: &[(&str, &str)] = &[
         "1:1: error in `(file)`: expected sequence start: a data file is a YAML sequence of entries",
     ),
     (
+        "not-utf8",
+        "2:17: error in `(file)`: not UTF-8: byte 0xFF is not valid here; data files must be saved as UTF-8",
+    ),
+    (
         "overlapping-ranges",
         "8:10: error in `range`: 3500–4000 overlaps range 4000–4999",
     ),
@@ -871,5 +875,20 @@ fn explain_ends_with_its_address_on_the_site() {
     assert_eq!(
         last(&[("CLOSECODES_SITE_URL", "javascript:alert(1)")]),
         "在线阅读：/zh/codes/1006.html"
+    );
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_located_not_fatal() {
+    // A Chinese guide with a stray Latin-1 byte: located, and the rest of the tree still checked.
+    let tmp = tempfile::tempdir().unwrap();
+    let guide = tmp.path().join("guide.zh.md");
+    std::fs::write(&guide, b"# \xe6\x8c\x87\xe5\x8d\x97\n\nok\n\xe9 bad byte\n").unwrap();
+    let out = closecodes(&["check", guide.to_str().unwrap()], tmp.path());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("guide.zh.md:4:1: error in `(file)`: not UTF-8: byte 0xE9"),
+        "{err}"
     );
 }

@@ -119,10 +119,22 @@ impl BannedTerms {
             let Some(kind) = Kind::of(file) else {
                 continue;
             };
-            let text = std::fs::read_to_string(file).map_err(|source| LoadError::Io {
+            let bytes = std::fs::read(file).map_err(|source| LoadError::Io {
                 path: file.clone(),
                 source,
             })?;
+            // A YAML file that is not UTF-8 is reported by the loader; others here. The rest of
+            // the file is still checked.
+            let text = match String::from_utf8(bytes) {
+                Ok(t) => t,
+                Err(e) => {
+                    if kind != Kind::Yaml {
+                        let valid = e.utf8_error().valid_up_to();
+                        out.push(crate::registry::not_utf8(file, e.as_bytes(), valid));
+                    }
+                    String::from_utf8_lossy(e.as_bytes()).into_owned()
+                }
+            };
             out.extend(self.check(file, &text, kind));
         }
         Ok(out)

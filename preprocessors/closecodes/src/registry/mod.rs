@@ -274,14 +274,49 @@ pub fn load(path: &Path) -> Result<Registry, LoadError> {
         return Err(LoadError::Empty(path.to_owned()));
     }
     let mut sources = Vec::with_capacity(files.len());
+    let mut encoding = Vec::new();
     for file in files {
-        let text = std::fs::read_to_string(&file).map_err(|source| LoadError::Io {
+        let bytes = std::fs::read(&file).map_err(|source| LoadError::Io {
             path: file.clone(),
             source,
         })?;
+        let text = match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                // Located like any other fault; the file is still read (lossily) so that what it
+                // declares does not turn into errors elsewhere.
+                encoding.push(not_utf8(&file, e.as_bytes(), e.utf8_error().valid_up_to()));
+                String::from_utf8_lossy(e.as_bytes()).into_owned()
+            }
+        };
         sources.push((file, text));
     }
-    load_sources(sources.iter().map(|(p, t)| (p.as_path(), t.as_str())))
+    let loaded = load_sources(sources.iter().map(|(p, t)| (p.as_path(), t.as_str())));
+    if encoding.is_empty() {
+        return loaded;
+    }
+    if let Err(LoadError::Invalid(more)) = loaded {
+        encoding.extend(more);
+    }
+    Err(LoadError::Invalid(encoding))
+}
+
+/// The located error for a file that is not UTF-8: line and column (in characters) of the first
+/// invalid byte.
+pub fn not_utf8(file: &Path, bytes: &[u8], valid: usize) -> Diagnostic {
+    let before = String::from_utf8_lossy(&bytes[..valid]);
+    let line = before.matches('\n').count() as u64 + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u64 + 1;
+    Diagnostic {
+        file: file.to_owned(),
+        line,
+        column,
+        field: "(file)".to_owned(),
+        message: format!(
+            "not UTF-8: byte 0x{:02X} is not valid here; data files must be saved as UTF-8",
+            bytes[valid]
+        ),
+    }
 }
 
 /// What a data file holds, from where it sits below the data folder.
