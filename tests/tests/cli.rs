@@ -892,3 +892,49 @@ fn a_file_that_is_not_utf8_is_located_not_fatal() {
         "{err}"
     );
 }
+
+/// Hostile YAML (an alias bomb, deep nesting, an oversized file) ends in one located error,
+/// quickly: the parser's budget (`registry/yaml.rs`) and the 4 MiB file cap bound time and memory.
+#[test]
+fn hostile_yaml_gets_a_located_error_within_budget() {
+    // Build the binaries before anything is timed.
+    let _ = bins();
+    let tmp = tempfile::tempdir().unwrap();
+    let head = "- code: 1000\n  name: x\n  status: rfc6455\n  wire: true\n  script: true\n  en: {title: T, summary: S.}\n  zh: {title: 标题, summary: 摘要。}\n";
+    let mut bomb = format!("{head}  sources:\n    - &s {{title: a, url: \"https://a.example\"}}\n");
+    for _ in 0..5_000 {
+        bomb.push_str("    - *s\n");
+    }
+    let deep = format!("{head}  related: {}{}\n", "[".repeat(200), "]".repeat(200));
+    let huge = format!("{head}  # {}\n", "x".repeat(5 << 20));
+    for (name, text, expected) in [
+        ("bomb.yaml", bomb, "error in `sources`: budget breached"),
+        (
+            "deep.yaml",
+            deep,
+            "error in `related`: recursion limit exceeded",
+        ),
+        (
+            "huge.yaml",
+            huge,
+            "1:1: error in `(file)`: larger than 4 MiB",
+        ),
+    ] {
+        let file = tmp.path().join(name);
+        std::fs::write(&file, text).unwrap();
+        let started = std::time::Instant::now();
+        let out = closecodes(&["check", file.to_str().unwrap()], tmp.path());
+        let took = started.elapsed();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        assert!(err.contains(expected), "{name}: {err}");
+        assert!(
+            err.contains("1 error in the close-code data"),
+            "{name}: one error: {err}"
+        );
+        assert!(
+            took < std::time::Duration::from_secs(3),
+            "{name} took {took:?}"
+        );
+    }
+}

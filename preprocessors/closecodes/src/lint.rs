@@ -119,6 +119,24 @@ impl BannedTerms {
             let Some(kind) = Kind::of(file) else {
                 continue;
             };
+            // Oversized files are refused by the loader (YAML) or here, unread.
+            if std::fs::metadata(file)
+                .is_ok_and(|m| m.len() > crate::registry::MAX_FILE_BYTES as u64)
+            {
+                if kind != Kind::Yaml {
+                    out.push(crate::registry::Diagnostic {
+                        file: file.clone(),
+                        line: 1,
+                        column: 1,
+                        field: "(file)".to_owned(),
+                        message: format!(
+                            "larger than {} MiB; not checked",
+                            crate::registry::MAX_FILE_BYTES >> 20
+                        ),
+                    });
+                }
+                continue;
+            }
             let bytes = std::fs::read(file).map_err(|source| LoadError::Io {
                 path: file.clone(),
                 source,

@@ -43,6 +43,8 @@ use yaml::{Ctx, RawRef};
 /// Lowest and highest close code a registry may mention.
 pub const MAX_CODE: u16 = 4999;
 
+pub use yaml::MAX_FILE_BYTES;
+
 /// One located problem in the data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -276,6 +278,22 @@ pub fn load(path: &Path) -> Result<Registry, LoadError> {
     let mut sources = Vec::with_capacity(files.len());
     let mut encoding = Vec::new();
     for file in files {
+        let too_big = std::fs::metadata(&file)
+            .map(|m| m.len() > MAX_FILE_BYTES as u64)
+            .unwrap_or(false);
+        if too_big {
+            encoding.push(Diagnostic {
+                file: file.clone(),
+                line: 1,
+                column: 1,
+                field: "(file)".to_owned(),
+                message: format!(
+                    "larger than {} MiB; a data file holds a few entries (split it)",
+                    MAX_FILE_BYTES >> 20
+                ),
+            });
+            continue;
+        }
         let bytes = std::fs::read(&file).map_err(|source| LoadError::Io {
             path: file.clone(),
             source,

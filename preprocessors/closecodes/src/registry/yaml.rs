@@ -60,11 +60,31 @@ impl ParseError {
     }
 }
 
+/// The parser's budget for one data file, far above what a real file needs (the largest shipped
+/// file is about 42 KB and a few thousand nodes) and low enough that a hostile one (nesting,
+/// alias bombs, huge scalars) ends in a located error within milliseconds and a few MiB.
+fn budget() -> serde_saphyr::Budget {
+    let mut b = serde_saphyr::Budget::default();
+    b.max_events = 200_000;
+    b.max_nodes = 50_000;
+    b.max_aliases = 1_000;
+    b.max_anchors = 1_000;
+    b.max_recorded_anchor_events = 50_000;
+    b.max_recorded_anchor_bytes = 1 << 20;
+    b.max_depth = 32;
+    b.max_total_scalar_bytes = MAX_FILE_BYTES;
+    b
+}
+
+/// Largest data file read, in bytes (the shipped ones are under 50 KB).
+pub const MAX_FILE_BYTES: usize = 4 << 20;
+
 fn options() -> serde_saphyr::Options {
     let mut o = serde_saphyr::Options::default();
     // `no`/`yes`/`on` are strings here, not booleans: the data is YAML 1.2.
     o.strict_booleans = true;
     o.with_snippet = false;
+    o.budget = Some(budget());
     o
 }
 
