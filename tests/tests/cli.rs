@@ -934,3 +934,76 @@ fn hostile_yaml_gets_a_located_error_within_budget() {
         );
     }
 }
+
+/// One fault put into the full shipped data gives exactly one located error: the entries that
+/// link to the faulty one do not each report it again.
+#[test]
+fn one_fault_in_the_shipped_data_is_one_error() {
+    let cases: &[(&str, &str, &str, &str)] = &[
+        (
+            "codes/1006.yaml",
+            "  wire: false",
+            "  wire: sometimes",
+            "codes/1006.yaml:4:9: error in `wire`",
+        ),
+        (
+            "codes/1006.yaml",
+            "- code: 1006",
+            "- code: 1006.5",
+            "codes/1006.yaml:1:9: error in `code`",
+        ),
+        (
+            "codes/1006.yaml",
+            "  status: rfc6455",
+            "  status: rfc6455\n  status: iana",
+            "codes/1006.yaml:4:3",
+        ),
+        (
+            "codes/1001.yaml",
+            "  en:",
+            "  en: [broken",
+            "codes/1001.yaml",
+        ),
+        (
+            "ranges/4000-4999.yaml",
+            "- range: [4000, 4999]",
+            "- range: [4000, 5999]",
+            "error in `range`: 5999 is outside",
+        ),
+        (
+            "handshake/403.yaml",
+            "- handshake: 403",
+            "- handshake: 700",
+            "handshake/403.yaml:1:14: error in `handshake`",
+        ),
+        (
+            "protocols/pusher.yaml",
+            "- protocol: pusher",
+            "- protocol: Pusher Channels",
+            "protocols/pusher.yaml:1:13",
+        ),
+        (
+            "runtimes/go-gorilla.yaml",
+            "  kind: both",
+            "  kind: library",
+            "runtimes/go-gorilla.yaml:3:9: error in `kind`",
+        ),
+    ];
+    for (file, from, to, expected) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        let data = tmp.path().join("data");
+        copy_dir(&repo_root().join("data"), &data);
+        let path = data.join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{file} no longer has {from:?}");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+        let out = closecodes(&["check", "data"], tmp.path());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{file}: {err}");
+        assert!(err.contains(expected), "{file} {to:?}: {err}");
+        assert!(
+            err.trim_end().ends_with("\n1 error in the close-code data"),
+            "{file} {to:?}: exactly one error, got:\n{err}"
+        );
+    }
+}

@@ -488,6 +488,24 @@ fn validate(raw: Raw, diags: &mut Vec<Diagnostic>) -> Registry {
     // fault is reported once and not again by every page that links to it.
     let mut pages: BTreeSet<PageRef> = code_keys.keys().map(|k| PageRef::Code(*k)).collect();
     pages.extend(raw.declared);
+    // A file with a fault of its own still declares the page its name says (`codes/1006.yaml`,
+    // `handshake/403.yaml`): a bad key inside it is one error, not one more per page linking it.
+    let faulty: BTreeSet<&Path> = diags.iter().map(|d| d.file.as_path()).collect();
+    for file in faulty {
+        let Some(stem) = file.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        match FileKind::of(file) {
+            FileKind::Codes => pages.extend(Key::parse(stem).map(PageRef::Code)),
+            FileKind::Handshake => {
+                pages.insert(PageRef::Handshake(stem.to_owned()));
+            }
+            FileKind::Protocols => {
+                pages.insert(PageRef::Protocol(stem.to_owned()));
+            }
+            _ => {}
+        }
+    }
     pages.extend(
         hs_slugs
             .keys()
