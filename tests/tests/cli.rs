@@ -1007,3 +1007,63 @@ fn one_fault_in_the_shipped_data_is_one_error() {
         );
     }
 }
+
+/// Every file below `dir` with its contents, for comparing two sites.
+fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// `closecodes build` killed (SIGKILL) at 20 moments spread over a build leaves the published
+/// folder identical to the previous good site, and the next build removes what the killed ones
+/// left beside it.
+#[test]
+fn a_killed_build_leaves_the_site_whole() {
+    let _ = bins();
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("book"), &tmp.path().join("book-src"));
+    let args = ["build", "--root", "book-src", "--out", "site"];
+    assert!(closecodes(&args, tmp.path()).status.success());
+    let site = tmp.path().join("site");
+    let good = snapshot(&site);
+    let started = std::time::Instant::now();
+    assert!(closecodes(&args, tmp.path()).status.success());
+    let took = started.elapsed();
+    for i in 0..20u32 {
+        let mut child = Command::new(&bins().0)
+            .args(args)
+            .current_dir(tmp.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(took * (2 * i + 1) / 40);
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        assert!(
+            site.join("index.html").is_file(),
+            "kill {i}: the site is gone"
+        );
+        assert!(snapshot(&site) == good, "kill {i}: the site changed");
+    }
+    assert!(closecodes(&args, tmp.path()).status.success());
+    assert!(snapshot(&site) == good);
+    let leftovers: Vec<String> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".closecodes"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

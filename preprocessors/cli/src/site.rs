@@ -106,6 +106,7 @@ pub fn build(root: &Path, out: &Path) -> Result<(), Error> {
         _ => std::path::PathBuf::from("."),
     };
     std::fs::create_dir_all(&parent)?;
+    remove_leftovers(&parent);
     let tmp = tempfile::Builder::new()
         .prefix(".closecodes-build-")
         .tempdir_in(&parent)?;
@@ -143,9 +144,42 @@ pub fn build(root: &Path, out: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-/// Move the finished build into place: the old output is moved aside, then removed.
+/// Remove what builds killed before they finished left beside the output (`.closecodes-build-*`,
+/// `.closecodes-old-*`); the output itself is never touched.
+fn remove_leftovers(parent: &Path) {
+    let Ok(rd) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if (name.starts_with(".closecodes-build-") || name.starts_with(".closecodes-old-"))
+            && e.file_type().is_ok_and(|t| t.is_dir())
+        {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+/// Move the finished build into place. On Linux the new and the old folder swap places in one
+/// atomic step (a kill at any moment leaves one whole site at `out`), then the old one is removed;
+/// elsewhere the old output is moved aside first.
 fn replace_dir(tmp: tempfile::TempDir, out: &Path) -> Result<(), Error> {
     let built = tmp.keep();
+    #[cfg(target_os = "linux")]
+    if out.exists() {
+        use rustix::fs::{CWD, RenameFlags, renameat_with};
+        match renameat_with(CWD, &built, CWD, out, RenameFlags::EXCHANGE) {
+            Ok(()) => {
+                // `built` now holds the previous site.
+                std::fs::remove_dir_all(&built)?;
+                return Ok(());
+            }
+            // A file system without RENAME_EXCHANGE: the portable way below.
+            Err(e) if e == rustix::io::Errno::INVAL || e == rustix::io::Errno::NOSYS => {}
+            Err(e) => return Err(std::io::Error::from(e).into()),
+        }
+    }
     if out.exists() {
         let parent = built.parent().unwrap_or(Path::new("."));
         let old = tempfile::Builder::new()
