@@ -213,3 +213,59 @@ async fn a_real_round_trip_on_port_0() {
     stop.send(()).unwrap();
     task.await.unwrap().unwrap();
 }
+
+/// One address opening 1,000 idle connections holds at most its share of the server; a reader
+/// from another address is still answered within a second.
+#[tokio::test]
+async fn one_address_cannot_take_every_connection() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server::serve(listener, server::app(state()), async {
+        let _ = stopped.await;
+    }));
+    // 1,000 idle connections from 127.0.0.1 (the server closes those over its per-address cap).
+    let mut idle = Vec::new();
+    for _ in 0..1_000 {
+        if let Ok(s) = tokio::net::TcpStream::connect(addr).await {
+            idle.push(s);
+        }
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // Another reader, from 127.0.0.2.
+    let started = std::time::Instant::now();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+    let mut s = socket.connect(addr).await.unwrap();
+    s.write_all(b"GET /api/search?q=1006 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = String::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(1),
+        s.read_to_string(&mut buf),
+    )
+    .await
+    .expect("answered within a second")
+    .unwrap();
+    assert!(buf.starts_with("HTTP/1.1 200"), "{buf}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    // Most of the idle connections were closed by the server: reading them ends at once.
+    let mut closed = 0;
+    for s in idle.iter_mut().take(200) {
+        let mut b = [0u8; 1];
+        if let Ok(Ok(0)) =
+            tokio::time::timeout(std::time::Duration::from_millis(5), s.read(&mut b)).await
+        {
+            closed += 1;
+        }
+    }
+    assert!(
+        closed >= 100,
+        "only {closed} of 200 idle connections were refused"
+    );
+    drop(idle);
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+}

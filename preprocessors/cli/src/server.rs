@@ -37,6 +37,10 @@ pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 pub const CONNECTION_LIFETIME: Duration = Duration::from_secs(300);
 /// Most open connections.
 pub const MAX_CONNECTIONS: usize = 512;
+/// Open connections one address may hold; more are closed as soon as they are accepted, so one
+/// client cannot take every slot (behind a reverse proxy every client shares the proxy's address:
+/// run the proxy's own limits there).
+pub const MAX_CONNECTIONS_PER_ADDRESS: usize = 64;
 /// Most requests handled at once.
 pub const MAX_CONCURRENT: usize = 256;
 
@@ -261,6 +265,8 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     use hyper_util::rt::{TokioIo, TokioTimer};
     let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let per_address: Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>> =
+        Arc::default();
     tokio::pin!(shutdown);
     loop {
         let permit = tokio::select! {
@@ -277,6 +283,22 @@ pub async fn serve(
                     continue;
                 }
             },
+        };
+        // One address holds at most its share of the slots: the connection over it is closed
+        // at once, and the slot it took is free again.
+        let ip = remote.ip();
+        {
+            let mut held = per_address.lock().unwrap_or_else(|e| e.into_inner());
+            let n = held.entry(ip).or_insert(0);
+            if *n >= MAX_CONNECTIONS_PER_ADDRESS {
+                drop(stream);
+                continue;
+            }
+            *n += 1;
+        }
+        let release = AddressSlot {
+            ip,
+            table: per_address.clone(),
         };
         // Responses go out as they are written: with Nagle's algorithm a file's body would wait
         // for the ACK of its headers, which the client delays (about 40 ms per request).
@@ -299,7 +321,26 @@ pub async fn serve(
                 .with_upgrades();
             let _ = tokio::time::timeout(CONNECTION_LIFETIME, conn).await;
             drop(permit);
+            drop(release);
         });
+    }
+}
+
+/// One connection counted against its address, given back when the connection ends.
+struct AddressSlot {
+    ip: std::net::IpAddr,
+    table: Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>,
+}
+
+impl Drop for AddressSlot {
+    fn drop(&mut self) {
+        let mut held = self.table.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = held.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                held.remove(&self.ip);
+            }
+        }
     }
 }
 
