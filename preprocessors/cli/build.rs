@@ -58,6 +58,37 @@ fn main() {
         ));
     }
     src.push_str("];\n");
+    // The published site's address, `site-url` under [preprocessor.closecodes] in book.toml.
+    let book = root.join("book.toml");
+    println!("cargo:rerun-if-changed={}", book.display());
+    let site_url = std::fs::read_to_string(&book)
+        .ok()
+        .and_then(|t| site_url(&t));
+    src.push_str(&format!(
+        "/// The published site's address from book.toml, if set.\npub const SITE_URL: Option<&str> = {site_url:?};\n"
+    ));
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("embedded_data.rs");
     std::fs::write(out, src).unwrap();
+}
+
+/// `site-url = "…"` in the `[preprocessor.closecodes]` table of book.toml.
+fn site_url(toml: &str) -> Option<String> {
+    let mut in_table = false;
+    for line in toml.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_table = line == "[preprocessor.closecodes]";
+            continue;
+        }
+        if in_table
+            && let Some(v) = line.strip_prefix("site-url")
+            && let Some(v) = v.trim_start().strip_prefix('=')
+        {
+            let v = v.trim().trim_matches('"').trim();
+            if !v.is_empty() {
+                return Some(v.to_owned());
+            }
+        }
+    }
+    None
 }

@@ -1067,3 +1067,54 @@ fn a_killed_build_leaves_the_site_whole() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+/// With the published site's address (book.toml's `site-url`, or `--site-url`), every page links
+/// itself absolutely (canonical, og:url; the shipped theme's hreflang links are made absolute the
+/// same way, see `site.rs`); a bad address is refused before anything is written.
+#[test]
+fn build_links_pages_absolutely_with_a_site_url() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = tmp.path().join("book-src");
+    copy_dir(&fixture("book"), &book);
+    let toml = std::fs::read_to_string(book.join("book.toml")).unwrap();
+    std::fs::write(
+        book.join("book.toml"),
+        toml.replace(
+            "[preprocessor.closecodes]",
+            "[preprocessor.closecodes]\nsite-url = \"https://closecodes.example/\"",
+        ),
+    )
+    .unwrap();
+    let out = closecodes(
+        &["build", "--root", "book-src", "--out", "site"],
+        tmp.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let zh = std::fs::read_to_string(tmp.path().join("site/zh/codes/1006.html")).unwrap();
+    for want in [
+        r#"<link rel="canonical" href="https://closecodes.example/zh/codes/1006.html">"#,
+        r#"<meta property="og:url" content="https://closecodes.example/zh/codes/1006.html">"#,
+    ] {
+        assert!(zh.contains(want), "{want}");
+    }
+    // --site-url wins over book.toml; a bad one is refused and nothing is written.
+    let out = closecodes(
+        &[
+            "build",
+            "--root",
+            "book-src",
+            "--out",
+            "other",
+            "--site-url",
+            "javascript:x",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expected an absolute address"));
+    assert!(!tmp.path().join("other").exists());
+}

@@ -226,6 +226,7 @@ pub fn markdown(reg: &Registry, e: &Entry, asked: Option<u16>, lang: Lang) -> St
     // The article's own address: absolute when the published site's address is known.
     let base = std::env::var(SITE_URL_VAR)
         .ok()
+        .or_else(|| crate::embedded::SITE_URL.map(str::to_owned))
         .map(|u| u.trim().trim_end_matches('/').to_owned())
         .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
         .unwrap_or_default();
@@ -238,7 +239,8 @@ pub fn markdown(reg: &Registry, e: &Entry, asked: Option<u16>, lang: Lang) -> St
 }
 
 /// The environment variable with the published site's address (`https://closecodes.example`);
-/// `explain` then ends with the article's absolute URL.
+/// `explain` then ends with the article's absolute URL. Without it, book.toml's `site-url` (built
+/// in) is used.
 pub const SITE_URL_VAR: &str = "CLOSECODES_SITE_URL";
 
 #[cfg(test)]

@@ -67,6 +67,10 @@ enum Command {
         /// The book's root (the folder with book.toml).
         #[arg(long, default_value = ".")]
         root: PathBuf,
+        /// The published site's address (https://…), for canonical, hreflang and og:url links;
+        /// default: `site-url` in book.toml's [preprocessor.closecodes].
+        #[arg(long)]
+        site_url: Option<String>,
     },
     /// Print the registry as JSON (the same document as the site's codes.json).
     Export {
@@ -165,7 +169,11 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Check { path } => site::check(&path),
-        Command::Build { out, root } => site::build(&root, &out),
+        Command::Build {
+            out,
+            root,
+            site_url,
+        } => site::build_with(&root, &out, site_url.as_deref()),
         Command::Export { json: _, data } => site::export(&data),
         Command::Search {
             words,

@@ -88,8 +88,13 @@ pub fn export(data: &Path) -> Result<(), Error> {
     }
 }
 
-/// `closecodes build --root ROOT --out OUT`.
+/// `closecodes build --root ROOT --out OUT`, with book.toml's `site-url`.
 pub fn build(root: &Path, out: &Path) -> Result<(), Error> {
+    build_with(root, out, None)
+}
+
+/// `closecodes build`, with the published site's address given (else book.toml's `site-url`).
+pub fn build_with(root: &Path, out: &Path, site_url: Option<&str>) -> Result<(), Error> {
     let started = std::time::Instant::now();
     // Validate first: nothing is written when the data is wrong.
     let probe =
@@ -100,6 +105,10 @@ pub fn build(root: &Path, out: &Path) -> Result<(), Error> {
         .map_err(|e| format!("book.toml: {e:#}"))?
         .unwrap_or_default();
     let reg = book::load_for_book(root, &cfg.data).map_err(|e| format!("{e:#}"))?;
+    let site_url = match site_url.map(str::to_owned).or(cfg.site_url.clone()) {
+        Some(u) => Some(absolute_site(&u)?),
+        None => None,
+    };
 
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
@@ -133,6 +142,12 @@ pub fn build(root: &Path, out: &Path) -> Result<(), Error> {
         not_found_page(&reg, Lang::Zh),
     )?;
     describe_pages(&reg, root, tmp.path())?;
+    match &site_url {
+        Some(site) => link_absolutely(tmp.path(), site)?,
+        None => eprintln!(
+            "note: no site-url, so pages carry no canonical or og:url link and hreflang stays relative; set `site-url` under [preprocessor.closecodes] in book.toml or pass --site-url https://…"
+        ),
+    }
 
     replace_dir(tmp, out)?;
     eprintln!(
@@ -142,6 +157,98 @@ pub fn build(root: &Path, out: &Path) -> Result<(), Error> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// The site's address without a trailing slash; an error unless it is an absolute http(s) URL.
+fn absolute_site(u: &str) -> Result<String, Error> {
+    let u = u.trim().trim_end_matches('/');
+    let ok = (u.starts_with("https://") || u.starts_with("http://"))
+        && u.len() > "https://".len()
+        && !u.contains(['"', '<', '>', ' ', '\'', '\\']);
+    if ok {
+        Ok(u.to_owned())
+    } else {
+        Err(format!(
+            "site-url `{u}`: expected an absolute address such as https://closecodes.example"
+        )
+        .into())
+    }
+}
+
+/// Every page of the built site gets `<link rel="canonical">` and `og:url` with its absolute
+/// address, and its `hreflang` links made absolute (search engines ignore relative ones).
+fn link_absolutely(site_dir: &Path, site: &str) -> Result<(), Error> {
+    let mut stack = vec![site_dir.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir)? {
+            let p = e?.path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let rel = p
+                .strip_prefix(site_dir)
+                .unwrap_or(&p)
+                .to_string_lossy()
+                .replace('\\', "/");
+            if !rel.ends_with(".html") || rel.ends_with("404.html") || rel.ends_with("toc.html") {
+                continue;
+            }
+            let html = std::fs::read_to_string(&p)?;
+            let Some(head_end) = html.find("</head>") else {
+                continue;
+            };
+            let own = format!("{site}/{rel}");
+            // hreflang links, relative to this page, made absolute.
+            let mut out = String::with_capacity(html.len() + 256);
+            let mut rest = &html[..head_end];
+            let marker = "hreflang=\"";
+            while let Some(i) = rest.find(marker) {
+                let (before, after) = rest.split_at(i);
+                out.push_str(before);
+                let Some(h) = after.find("href=\"") else {
+                    out.push_str(after);
+                    rest = "";
+                    break;
+                };
+                let start = h + "href=\"".len();
+                let Some(len) = after[start..].find('"') else {
+                    out.push_str(after);
+                    rest = "";
+                    break;
+                };
+                out.push_str(&after[..start]);
+                out.push_str(&resolve(site, &rel, &after[start..start + len]));
+                rest = &after[start + len..];
+            }
+            out.push_str(rest);
+            out.push_str(&format!(
+                "<link rel=\"canonical\" href=\"{own}\">\n<meta property=\"og:url\" content=\"{own}\">\n"
+            ));
+            out.push_str(&html[head_end..]);
+            std::fs::write(&p, out)?;
+        }
+    }
+    Ok(())
+}
+
+/// `href` (relative to the page at `rel`) as an absolute address on `site`.
+fn resolve(site: &str, rel: &str, href: &str) -> String {
+    if href.contains("://") {
+        return href.to_owned();
+    }
+    let mut parts: Vec<&str> = rel.split('/').collect();
+    parts.pop(); // the page's own file name
+    for seg in href.split('/') {
+        match seg {
+            "." | "" => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    format!("{site}/{}", parts.join("/"))
 }
 
 /// Remove what builds killed before they finished left beside the output (`.closecodes-build-*`,
@@ -387,6 +494,23 @@ mod tests {
         assert_eq!(
             shorten("连接断开了，原因是代理超时，需要心跳", 12),
             "连接断开了，原因是代理…"
+        );
+        assert_eq!(
+            resolve(
+                "https://s.example",
+                "zh/codes/1006.html",
+                "../../codes/1006.html"
+            ),
+            "https://s.example/codes/1006.html"
+        );
+        assert_eq!(
+            resolve("https://s.example", "index.html", "zh/index.html"),
+            "https://s.example/zh/index.html"
+        );
+        assert!(absolute_site("javascript:alert(1)").is_err());
+        assert_eq!(
+            absolute_site("https://s.example/").unwrap(),
+            "https://s.example"
         );
         let html = r#"<meta name="description" content="site"><meta name="x" content="y">"#;
         assert_eq!(

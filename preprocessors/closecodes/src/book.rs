@@ -41,6 +41,9 @@ pub struct Config {
     pub section: PathBuf,
     /// Folder of template overrides, relative to the book root.
     pub templates: PathBuf,
+    /// The published site's address (`https://closecodes.example`): `closecodes build` makes
+    /// canonical, `hreflang` and `og:url` links absolute with it, and `explain` ends with it.
+    pub site_url: Option<String>,
 }
 
 impl Default for Config {
@@ -49,6 +52,7 @@ impl Default for Config {
             data: "data".into(),
             section: "codes/index.md".into(),
             templates: "theme/closecodes".into(),
+            site_url: None,
         }
     }
 }
