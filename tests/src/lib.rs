@@ -184,8 +184,8 @@ pub async fn start_server(
     (addr, tx)
 }
 
-/// All `.html` files below `dir`, sorted.
-pub fn html_files(dir: &Path) -> Vec<PathBuf> {
+/// All files below `dir`, sorted.
+pub fn files_below(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_owned()];
     while let Some(d) = stack.pop() {
@@ -193,12 +193,19 @@ pub fn html_files(dir: &Path) -> Vec<PathBuf> {
             let p = e.unwrap().path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p.extension().is_some_and(|e| e == "html") {
+            } else {
                 out.push(p);
             }
         }
     }
     out.sort();
+    out
+}
+
+/// All `.html` files below `dir`, sorted.
+pub fn html_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = files_below(dir);
+    out.retain(|p| p.extension().is_some_and(|e| e == "html"));
     out
 }
 

@@ -582,29 +582,20 @@ async fn chinese_pages_follow_the_spacing_rule_in_chromium() {
     closecodes_cli::site::build(&repo_root(), &site).unwrap();
     let addr = start_static(site.clone()).await;
     let (driver, client) = start_driver().await;
-    let mut pages: Vec<String> = Vec::new();
-    let mut stack = vec![site.join("zh")];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "html") {
-                let rel = p
-                    .strip_prefix(&site)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
-                if !["print.html", "404.html", "toc.html"]
-                    .iter()
-                    .any(|x| rel.ends_with(x))
-                {
-                    pages.push(rel);
-                }
-            }
-        }
-    }
-    pages.sort();
+    let pages: Vec<String> = closecodes_tests::html_files(&site.join("zh"))
+        .into_iter()
+        .map(|p| {
+            p.strip_prefix(&site)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|rel| {
+            !["print.html", "404.html", "toc.html"]
+                .iter()
+                .any(|x| rel.ends_with(x))
+        })
+        .collect();
     assert!(pages.len() > 100, "{} zh pages", pages.len());
     let mut problems = Vec::new();
     let han = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
@@ -616,6 +607,7 @@ async fn chinese_pages_follow_the_spacing_rule_in_chromium() {
             && !rel.ends_with("index.html")
     };
     let mut site_descriptions = std::collections::BTreeSet::new();
+    let mut own_descriptions: Vec<(String, String)> = Vec::new();
     for rel in &pages {
         client.goto(&format!("http://{addr}/{rel}")).await.unwrap();
         let found = client.execute(ZH_SPACING_JS, vec![]).await.unwrap();
@@ -646,7 +638,9 @@ async fn chinese_pages_follow_the_spacing_rule_in_chromium() {
         if lang != "zh" {
             problems.push(format!("{rel}: lang {lang:?}"));
         }
-        if !own(rel) {
+        if own(rel) {
+            own_descriptions.push((rel.clone(), description.clone()));
+        } else {
             site_descriptions.insert(description.clone());
         }
         // The English twin: an English description; a page that describes itself does so in both.
@@ -662,17 +656,8 @@ async fn chinese_pages_follow_the_spacing_rule_in_chromium() {
         }
     }
     // Pages that describe themselves do not carry the site's description.
-    for rel in pages.iter().filter(|r| own(r)) {
-        client.goto(&format!("http://{addr}/{rel}")).await.unwrap();
-        let d = client
-            .execute(
-                "return (document.querySelector('meta[name=description]') || {}).content || '';",
-                vec![],
-            )
-            .await
-            .unwrap();
-        let d = d.as_str().unwrap_or("").to_owned();
-        if site_descriptions.contains(&d) {
+    for (rel, d) in &own_descriptions {
+        if site_descriptions.contains(d) {
             problems.push(format!("{rel}: the site's description, not its own"));
         }
     }

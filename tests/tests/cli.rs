@@ -3,7 +3,7 @@
 //! prose), `export --json`, and `build`'s promise that a failure never leaves a half-written or
 //! empty site.
 
-use closecodes_tests::{bins, copy_dir, fixture, repo_root};
+use closecodes_tests::{bins, copy_dir, files_below, fixture, repo_root};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -549,12 +549,8 @@ fn build_writes_both_languages_codes_json_and_the_router() {
         "the zh 1006 page's description"
     );
     // No temporary folders are left beside the output.
-    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".closecodes"))
-        .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
+    let left = leftovers(tmp.path());
+    assert!(left.is_empty(), "{left:?}");
 }
 
 #[test]
@@ -601,18 +597,9 @@ fn a_failed_build_keeps_the_previous_site_whole() {
         before
     );
     assert!(tmp.path().join("site/zh/codes/1006.html").is_file());
-    let leftovers = std::fs::read_dir(tmp.path())
-        .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .file_name()
-                .to_string_lossy()
-                .starts_with(".closecodes")
-        })
-        .count();
     assert_eq!(
-        leftovers, 0,
+        leftovers(tmp.path()),
+        Vec::<String>::new(),
         "temporary build folders are removed on failure"
     );
 }
@@ -1010,20 +997,23 @@ fn one_fault_in_the_shipped_data_is_one_error() {
 
 /// Every file below `dir` with its contents, for comparing two sites.
 fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
-    let mut out = std::collections::BTreeMap::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
-                out.insert(rel, std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    out
+    files_below(dir)
+        .into_iter()
+        .map(|p| {
+            let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+            let bytes = std::fs::read(&p).unwrap();
+            (rel, bytes)
+        })
+        .collect()
+}
+
+/// What builds left beside their output (temporary folders named `.closecodes…`).
+fn leftovers(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".closecodes"))
+        .collect()
 }
 
 /// `closecodes build` killed (SIGKILL) at 20 moments spread over a build leaves the published
@@ -1060,12 +1050,8 @@ fn a_killed_build_leaves_the_site_whole() {
     }
     assert!(closecodes(&args, tmp.path()).status.success());
     assert!(snapshot(&site) == good);
-    let leftovers: Vec<String> = std::fs::read_dir(tmp.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".closecodes"))
-        .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
+    let left = leftovers(tmp.path());
+    assert!(left.is_empty(), "{left:?}");
 }
 
 /// With the published site's address (book.toml's `site-url`, or `--site-url`), every page links

@@ -184,15 +184,26 @@ async fn static_files_and_nothing_outside_the_site() {
     );
 }
 
-#[tokio::test]
-async fn a_real_round_trip_on_port_0() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+/// The real server (accept loop and all) on a free loopback port: its address, the sender that
+/// stops it, and its task.
+async fn serve_on_port_0() -> (
+    std::net::SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(server::serve(listener, server::app(state()), async {
         let _ = stopped.await;
     }));
+    (addr, stop, task)
+}
+
+#[tokio::test]
+async fn a_real_round_trip_on_port_0() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (addr, stop, task) = serve_on_port_0().await;
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
     s.write_all(b"GET /api/search?q=1001 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         .await
@@ -219,12 +230,7 @@ async fn a_real_round_trip_on_port_0() {
 #[tokio::test]
 async fn one_address_cannot_take_every_connection() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(server::serve(listener, server::app(state()), async {
-        let _ = stopped.await;
-    }));
+    let (addr, stop, task) = serve_on_port_0().await;
     // 1,000 idle connections from 127.0.0.1 (the server closes those over its per-address cap).
     let mut idle = Vec::new();
     for _ in 0..1_000 {

@@ -23,7 +23,7 @@
 //! ASCII letters match in either case (`close 帧`); where banned terms overlap (`登记表` and
 //! `登记`), the longest is reported.
 
-use crate::registry::{self, Diagnostic, LoadError, Term};
+use crate::registry::{self, Diagnostic, FileText, LoadError, Term};
 use serde_saphyr::granit_parser::{Event, Parser};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -119,38 +119,21 @@ impl BannedTerms {
             let Some(kind) = Kind::of(file) else {
                 continue;
             };
-            // Oversized files are refused by the loader (YAML) or here, unread.
-            if std::fs::metadata(file)
-                .is_ok_and(|m| m.len() > crate::registry::MAX_FILE_BYTES as u64)
-            {
-                if kind != Kind::Yaml {
-                    out.push(crate::registry::Diagnostic {
-                        file: file.clone(),
-                        line: 1,
-                        column: 1,
-                        field: "(file)".to_owned(),
-                        message: format!(
-                            "larger than {} MiB; not checked",
-                            crate::registry::MAX_FILE_BYTES >> 20
-                        ),
-                    });
-                }
-                continue;
-            }
-            let bytes = std::fs::read(file).map_err(|source| LoadError::Io {
-                path: file.clone(),
-                source,
-            })?;
-            // A YAML file that is not UTF-8 is reported by the loader; others here. The rest of
-            // the file is still checked.
-            let text = match String::from_utf8(bytes) {
-                Ok(t) => t,
-                Err(e) => {
+            // A YAML file that is oversized or not UTF-8 is reported by the loader; others
+            // here. The rest of a file that is not UTF-8 is still checked.
+            let text = match crate::registry::read_text(file)? {
+                FileText::Utf8(t) => t,
+                FileText::Lossy(t, d) => {
                     if kind != Kind::Yaml {
-                        let valid = e.utf8_error().valid_up_to();
-                        out.push(crate::registry::not_utf8(file, e.as_bytes(), valid));
+                        out.push(d);
                     }
-                    String::from_utf8_lossy(e.as_bytes()).into_owned()
+                    t
+                }
+                FileText::TooBig(d) => {
+                    if kind != Kind::Yaml {
+                        out.push(d);
+                    }
+                    continue;
                 }
             };
             out.extend(self.check(file, &text, kind));
@@ -666,22 +649,11 @@ fn string_literals(text: &str, rust: bool) -> Vec<Range<usize>> {
                     continue;
                 }
             }
-            b'"' => {
-                let (contents, next) = quoted(i, b'"', rust);
-                out.push(contents);
-                i = next;
-                last = b'"';
-                continue;
-            }
-            b'\'' if !rust => {
-                let (contents, next) = quoted(i, b'\'', false);
-                out.push(contents);
-                i = next;
-                last = b'"';
-                continue;
-            }
-            b'`' if !rust => {
-                let (contents, next) = quoted(i, b'`', true);
+            // A string: "…" in both languages; '…' and `…` in JavaScript. The third argument
+            // says whether the literal may span lines (Rust strings and template literals).
+            q @ (b'"' | b'\'' | b'`') if q == b'"' || !rust => {
+                let multiline = if q == b'"' { rust } else { q == b'`' };
+                let (contents, next) = quoted(i, q, multiline);
                 out.push(contents);
                 i = next;
                 last = b'"';

@@ -278,33 +278,17 @@ pub fn load(path: &Path) -> Result<Registry, LoadError> {
     let mut sources = Vec::with_capacity(files.len());
     let mut encoding = Vec::new();
     for file in files {
-        let too_big = std::fs::metadata(&file)
-            .map(|m| m.len() > MAX_FILE_BYTES as u64)
-            .unwrap_or(false);
-        if too_big {
-            encoding.push(Diagnostic {
-                file: file.clone(),
-                line: 1,
-                column: 1,
-                field: "(file)".to_owned(),
-                message: format!(
-                    "larger than {} MiB; a data file holds a few entries (split it)",
-                    MAX_FILE_BYTES >> 20
-                ),
-            });
-            continue;
-        }
-        let bytes = std::fs::read(&file).map_err(|source| LoadError::Io {
-            path: file.clone(),
-            source,
-        })?;
-        let text = match String::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                // Located like any other fault; the file is still read (lossily) so that what it
-                // declares does not turn into errors elsewhere.
-                encoding.push(not_utf8(&file, e.as_bytes(), e.utf8_error().valid_up_to()));
-                String::from_utf8_lossy(e.as_bytes()).into_owned()
+        let text = match read_text(&file)? {
+            FileText::TooBig(d) => {
+                encoding.push(d);
+                continue;
+            }
+            FileText::Utf8(t) => t,
+            // Located like any other fault; the file is still read (lossily) so that what it
+            // declares does not turn into errors elsewhere.
+            FileText::Lossy(t, d) => {
+                encoding.push(d);
+                t
             }
         };
         sources.push((file, text));
@@ -319,9 +303,48 @@ pub fn load(path: &Path) -> Result<Registry, LoadError> {
     Err(LoadError::Invalid(encoding))
 }
 
+/// A data or prose file as read: its text, or why not all of it.
+pub enum FileText {
+    /// Valid UTF-8.
+    Utf8(String),
+    /// Not UTF-8: the text with invalid bytes replaced, and the located error.
+    Lossy(String, Diagnostic),
+    /// Larger than [`MAX_FILE_BYTES`]: not read; the located error.
+    TooBig(Diagnostic),
+}
+
+/// Read `file` within the size cap, decoding it as UTF-8 (lossily, with a located error, when
+/// it is not).
+pub fn read_text(file: &Path) -> Result<FileText, LoadError> {
+    let io = |source| LoadError::Io {
+        path: file.to_owned(),
+        source,
+    };
+    if std::fs::metadata(file).map_err(io)?.len() > MAX_FILE_BYTES as u64 {
+        return Ok(FileText::TooBig(Diagnostic {
+            file: file.to_owned(),
+            line: 1,
+            column: 1,
+            field: "(file)".to_owned(),
+            message: format!(
+                "larger than {} MiB; split it into smaller files",
+                MAX_FILE_BYTES >> 20
+            ),
+        }));
+    }
+    let bytes = std::fs::read(file).map_err(io)?;
+    Ok(match String::from_utf8(bytes) {
+        Ok(t) => FileText::Utf8(t),
+        Err(e) => {
+            let d = not_utf8(file, e.as_bytes(), e.utf8_error().valid_up_to());
+            FileText::Lossy(String::from_utf8_lossy(e.as_bytes()).into_owned(), d)
+        }
+    })
+}
+
 /// The located error for a file that is not UTF-8: line and column (in characters) of the first
 /// invalid byte.
-pub fn not_utf8(file: &Path, bytes: &[u8], valid: usize) -> Diagnostic {
+fn not_utf8(file: &Path, bytes: &[u8], valid: usize) -> Diagnostic {
     let before = String::from_utf8_lossy(&bytes[..valid]);
     let line = before.matches('\n').count() as u64 + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u64 + 1;
