@@ -1054,6 +1054,113 @@ fn a_killed_build_leaves_the_site_whole() {
     assert!(left.is_empty(), "{left:?}");
 }
 
+/// A build that cannot write (a full disk, a file-size limit, a parent folder it may not write to)
+/// fails with a clear message that names what it could not write and says the site was left as it
+/// was; the published folder is byte-identical and nothing is left beside it.
+#[test]
+fn a_full_disk_or_a_read_only_parent_leaves_the_site_whole() {
+    let (bin, _) = bins();
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("book"), &tmp.path().join("book-src"));
+    let args = ["build", "--root", "book-src", "--out", "site"];
+    assert!(closecodes(&args, tmp.path()).status.success());
+    let site = tmp.path().join("site");
+    let good = snapshot(&site);
+    let check = |out: &Output, what: &str, expect: &str| {
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{what}: {err}");
+        assert!(err.contains(expect), "{what}: {err}");
+        assert!(
+            err.contains("site was left as it was (nothing was replaced)"),
+            "{what}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{what}: {err}");
+    };
+
+    // A file-size limit of 10 KiB (SIGXFSZ ignored, as a shell's `ulimit -f` leaves it): a write
+    // fails with EFBIG in the middle of the build.
+    let out = Command::new("bash")
+        .args(["-c", r#"trap "" XFSZ; ulimit -f 10; exec "$0" "$@""#])
+        .arg(bin)
+        .args(args)
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    check(&out, "file-size limit", "File too large");
+    assert!(snapshot(&site) == good, "file-size limit: the site changed");
+    assert_eq!(leftovers(tmp.path()), Vec::<String>::new());
+
+    // A full disk: the site on a 3 MiB tmpfs that holds the published site but not a second one
+    // (a private mount namespace, so nothing outside this test sees it). The listing of the site
+    // before and after the failed build is taken inside the namespace.
+    let disk = tmp.path().join("disk");
+    std::fs::create_dir(&disk).unwrap();
+    let script = r#"set -e
+mount -t tmpfs -o size=3m closecodes-test "$1"
+cp -a site "$1/site"
+list() { (cd "$1/site" && find . -type f -exec sha256sum {} + | sort); }
+list "$1" > "$1.before"
+set +e
+"$2" build --root book-src --out "$1/site" 2> "$1.err"
+echo $? > "$1.rc"
+list "$1" > "$1.after"
+ls -A "$1" > "$1.left"
+"#;
+    let status = Command::new("unshare")
+        .args([
+            "--mount",
+            "--propagation",
+            "private",
+            "bash",
+            "-c",
+            script,
+            "sh",
+        ])
+        .arg(&disk)
+        .arg(bin)
+        .current_dir(tmp.path())
+        .status()
+        .unwrap();
+    assert!(status.success(), "mounting a tmpfs in a private namespace");
+    let read = |ext: &str| std::fs::read_to_string(format!("{}.{ext}", disk.display())).unwrap();
+    let err = read("err");
+    assert_eq!(read("rc").trim(), "1", "full disk: {err}");
+    assert!(err.contains("No space left on device"), "full disk: {err}");
+    assert!(err.contains("site was left as it was"), "full disk: {err}");
+    assert!(read("before").lines().count() > 50);
+    assert_eq!(read("before"), read("after"), "full disk: the site changed");
+    assert_eq!(read("left").trim(), "site", "full disk: leftovers");
+
+    // A parent folder the build may not write to: run as `nobody` (root ignores permissions).
+    let shared = tempfile::tempdir().unwrap();
+    let ro = shared.path().join("ro");
+    std::fs::create_dir(&ro).unwrap();
+    copy_dir(&tmp.path().join("book-src"), &ro.join("book-src"));
+    copy_dir(&site, &ro.join("site"));
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path, m: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m));
+    mode(shared.path(), 0o755).unwrap();
+    mode(&ro, 0o555).unwrap();
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(bin)
+        .args(args)
+        .current_dir(&ro)
+        .output()
+        .unwrap();
+    mode(&ro, 0o755).unwrap();
+    let expect = format!(
+        "cannot create a build folder in {}: Permission denied",
+        ro.display()
+    );
+    check(&out, "read-only parent", &expect);
+    assert!(
+        snapshot(&ro.join("site")) == good,
+        "read-only parent: the site changed"
+    );
+    assert_eq!(leftovers(&ro), Vec::<String>::new());
+}
+
 /// With the published site's address (book.toml's `site-url`, or `--site-url`), every page links
 /// itself absolutely (canonical, og:url; the shipped theme's hreflang links are made absolute the
 /// same way, see `site.rs`); a bad address is refused before anything is written.

@@ -93,6 +93,14 @@ async fn search_api_never_reflects_markup_and_bounds_input() {
     assert_eq!(s, StatusCode::BAD_REQUEST);
     let (_, _, body) = get("/api/search?q=close&limit=1000", &[]).await;
     assert!(json(&body)["results"].as_array().unwrap().len() <= 50);
+    // Two codes are placed before the text search; the limit still holds (found by fuzzing:
+    // fuzz/regressions/search_query/two-codes-limit-1).
+    let (_, _, body) = get("/api/search?q=1006%201001&limit=1", &[]).await;
+    assert_eq!(
+        json(&body)["results"].as_array().unwrap().len(),
+        1,
+        "{body}"
+    );
 }
 
 #[tokio::test]

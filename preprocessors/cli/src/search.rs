@@ -328,6 +328,15 @@ impl SearchIndex {
     /// accepted, and text that finds nothing gives an empty list.
     pub fn search(&self, query: &str, lang: Lang, limit: usize) -> Answer {
         let limit = limit.clamp(1, MAX_LIMIT);
+        // Numbers, names and error texts are placed before the text search and can outnumber
+        // the limit on their own.
+        let mut answer = self.ranked(query, lang, limit);
+        answer.results.truncate(limit);
+        answer
+    }
+
+    /// [`Self::search`] before the results are cut to `limit`.
+    fn ranked(&self, query: &str, lang: Lang, limit: usize) -> Answer {
         let query: String = query.trim().chars().take(MAX_QUERY_CHARS).collect();
         let mut answer = Answer {
             query: query.clone(),
@@ -505,7 +514,6 @@ impl SearchIndex {
                 .and_then(|m| snippet(text, lower, m, SNIPPET_CHARS));
             answer.results.push(self.hit(i, lang, None, snippet));
         }
-        answer.results.truncate(limit);
         answer
     }
 

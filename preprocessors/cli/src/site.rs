@@ -114,16 +114,54 @@ pub fn build_with(root: &Path, out: &Path, site_url: Option<&str>) -> Result<(),
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
         _ => std::path::PathBuf::from("."),
     };
-    std::fs::create_dir_all(&parent)?;
+    // Whatever fails from here on (a full disk, a folder that is not writable), the published
+    // folder is left as it was, and the message says so.
+    let untouched = |e: Error| -> Error {
+        format!(
+            "{e}\n{} was left as it was (nothing was replaced)",
+            out.display()
+        )
+        .into()
+    };
+    std::fs::create_dir_all(&parent)
+        .map_err(|e| format!("cannot create {}: {e}", parent.display()))
+        .map_err(|e| untouched(e.into()))?;
     remove_leftovers(&parent);
     let tmp = tempfile::Builder::new()
         .prefix(".closecodes-build-")
-        .tempdir_in(&parent)?;
+        .tempdir_in(&parent)
+        .map_err(|e| {
+            untouched(
+                format!(
+                    "cannot create a build folder in {}: {e}; the site is built beside its folder and swapped in when complete, so that folder must be writable",
+                    std::path::absolute(&parent).unwrap_or_else(|_| parent.clone()).display()
+                )
+                .into(),
+            )
+        })?;
+    write_site(root, &reg, site_url.as_deref(), tmp.path()).map_err(untouched)?;
+    replace_dir(tmp, out).map_err(untouched)?;
+    eprintln!(
+        "built {} (en + zh, {} entries) in {:.2} s",
+        out.display(),
+        reg.entries().len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Both languages, `codes.json`, the 404 pages and each page's head, written into `dir`.
+fn write_site(
+    root: &Path,
+    reg: &Registry,
+    site_url: Option<&str>,
+    dir: &Path,
+) -> Result<(), Error> {
     // English at the root first: building into a folder empties it, so `zh/` comes second.
     for lang in Lang::ALL {
         let dest = match lang {
-            Lang::En => tmp.path().to_owned(),
-            Lang::Zh => tmp.path().join("zh"),
+            Lang::En => dir.to_owned(),
+            Lang::Zh => dir.join("zh"),
         };
         let mut md = MDBook::load(root).map_err(|e| format!("{e:#}"))?;
         md.config.book.language = Some(lang.code().to_owned());
@@ -132,31 +170,22 @@ pub fn build_with(root: &Path, out: &Path, site_url: Option<&str>) -> Result<(),
         md.build()
             .map_err(|e| format!("building the {} site: {e:#}", lang.code()))?;
     }
-    std::fs::write(
-        tmp.path().join("codes.json"),
-        closecodes::json::to_json(&reg),
-    )?;
-    std::fs::write(tmp.path().join("404.html"), not_found_page(&reg, Lang::En))?;
-    std::fs::write(
-        tmp.path().join("zh").join("404.html"),
-        not_found_page(&reg, Lang::Zh),
-    )?;
-    describe_pages(&reg, root, tmp.path())?;
-    match &site_url {
-        Some(site) => link_absolutely(tmp.path(), site)?,
+    write(&dir.join("codes.json"), closecodes::json::to_json(reg))?;
+    write(&dir.join("404.html"), not_found_page(reg, Lang::En))?;
+    write(&dir.join("zh/404.html"), not_found_page(reg, Lang::Zh))?;
+    describe_pages(reg, root, dir)?;
+    match site_url {
+        Some(site) => link_absolutely(dir, site)?,
         None => eprintln!(
             "note: no site-url, so pages carry no canonical or og:url link and hreflang stays relative; set `site-url` under [preprocessor.closecodes] in book.toml or pass --site-url https://…"
         ),
     }
-
-    replace_dir(tmp, out)?;
-    eprintln!(
-        "built {} (en + zh, {} entries) in {:.2} s",
-        out.display(),
-        reg.entries().len(),
-        started.elapsed().as_secs_f64()
-    );
     Ok(())
+}
+
+/// Write `contents` to `path`; the error names the file (a full disk says which write failed).
+fn write(path: &Path, contents: impl AsRef<[u8]>) -> Result<(), Error> {
+    std::fs::write(path, contents).map_err(|e| format!("writing {}: {e}", path.display()).into())
 }
 
 /// The site's address without a trailing slash; an error unless it is an absolute http(s) URL.
@@ -226,7 +255,7 @@ fn link_absolutely(site_dir: &Path, site: &str) -> Result<(), Error> {
                 "<link rel=\"canonical\" href=\"{own}\">\n<meta property=\"og:url\" content=\"{own}\">\n"
             ));
             out.push_str(&html[head_end..]);
-            std::fs::write(&p, out)?;
+            write(&p, out)?;
         }
     }
     Ok(())
@@ -402,7 +431,7 @@ fn describe_pages(reg: &Registry, root: &Path, site: &Path) -> Result<(), Error>
             let text = crate::search::escape(&shorten(summary, max));
             let html = set_content(&html, r#"<meta name="description" content=""#, &text);
             let html = set_content(&html, r#"<meta property="og:description" content=""#, &text);
-            std::fs::write(&file, html)?;
+            write(&file, html)?;
         }
     }
     Ok(())

@@ -1,8 +1,9 @@
 //! Invariants of the query path, for any input (proptest): the analyzer's token offsets never go
 //! backwards and fall on character boundaries; search never panics, returns at most the limit and
-//! well-formed snippets; every integer is a page or a clear message.
+//! well-formed snippets; every integer is a page or a clear message; `related` links between
+//! codes, ranges or handshake pages are mutual, for the shipped data and for any set of links.
 
-use closecodes::registry::{Key, Lang};
+use closecodes::registry::{Key, Lang, PageRef};
 use closecodes_cli::explain::{Lookup, lookup};
 use closecodes_cli::search::SearchIndex;
 use proptest::prelude::*;
@@ -74,4 +75,61 @@ proptest! {
             Lookup::NotFound(msg) => prop_assert!(msg.contains("0–4999") || msg.contains("not a documented")),
         }
     }
+
+    #[test]
+    fn related_links_are_mutual_for_any_links(links in proptest::collection::vec((0usize..6, 0usize..6), 0..20)) {
+        // Six codes; each listed link (a, b) with a ≠ b goes into a's `related`.
+        let codes = [1000u16, 3000, 3001, 3002, 3003, 3008];
+        let mut yaml = String::new();
+        for (i, c) in codes.iter().enumerate() {
+            let mut rel: Vec<u16> = links.iter().filter(|(a, b)| *a == i && a != b).map(|(_, b)| codes[*b]).collect();
+            rel.sort_unstable();
+            rel.dedup();
+            yaml.push_str(&format!(
+                "- code: {c}\n  name: N\n  status: rfc6455\n  wire: true\n  script: true\n  related: {rel:?}\n  en: {{title: T, summary: S.}}\n  zh: {{title: 标题, summary: 摘要。}}\n"
+            ));
+        }
+        let reg = closecodes::registry::load_sources([(std::path::Path::new("data/codes/t.yaml"), yaml.as_str())]);
+        let reg = reg.unwrap_or_else(|e| panic!("{e}\n{yaml}"));
+        assert_mutual(&reg);
+        for (a, b) in &links {
+            if a != b {
+                let listed = &reg.get(Key::Code(codes[*b])).unwrap().related;
+                prop_assert!(listed.contains(&PageRef::Code(Key::Code(codes[*a]))));
+            }
+        }
+    }
+}
+
+/// Every link between two entries, or two handshake pages, appears on both.
+fn assert_mutual(reg: &closecodes::registry::Registry) {
+    for e in reg.entries() {
+        for r in &e.related {
+            if let PageRef::Code(k) = r {
+                let other = reg.get(*k).unwrap();
+                assert!(
+                    other.related.contains(&PageRef::Code(e.key)),
+                    "{:?} lists {k:?}, which does not list it",
+                    e.key
+                );
+            }
+        }
+    }
+    for h in reg.handshakes() {
+        for r in &h.related {
+            if let PageRef::Handshake(slug) = r {
+                let other = reg.handshake(slug).unwrap();
+                assert!(
+                    other.related.contains(&PageRef::Handshake(h.key.slug())),
+                    "handshake/{} lists handshake/{slug}, which does not list it",
+                    h.key.slug()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn related_links_in_the_shipped_data_are_mutual() {
+    assert_mutual(index().registry());
 }

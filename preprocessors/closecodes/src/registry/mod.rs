@@ -333,13 +333,19 @@ pub fn read_text(file: &Path) -> Result<FileText, LoadError> {
         }));
     }
     let bytes = std::fs::read(file).map_err(io)?;
-    Ok(match String::from_utf8(bytes) {
+    Ok(decode_text(file, bytes))
+}
+
+/// Decode the bytes of `file` as UTF-8: the text, or the text with invalid bytes replaced and the
+/// located error. (The size cap is [`read_text`]'s.)
+pub fn decode_text(file: &Path, bytes: Vec<u8>) -> FileText {
+    match String::from_utf8(bytes) {
         Ok(t) => FileText::Utf8(t),
         Err(e) => {
             let d = not_utf8(file, e.as_bytes(), e.utf8_error().valid_up_to());
             FileText::Lossy(String::from_utf8_lossy(e.as_bytes()).into_owned(), d)
         }
-    })
+    }
 }
 
 /// The located error for a file that is not UTF-8: line and column (in characters) of the first
@@ -585,6 +591,15 @@ fn validate(raw: Raw, diags: &mut Vec<Diagnostic>) -> Registry {
     }
     entries.sort_by_key(|e| e.key.sort_key());
     hs.sort_by_key(|h| (h.key.status().is_none(), h.key.clone()));
+    make_mutual(
+        entries
+            .iter_mut()
+            .map(|e| (PageRef::Code(e.key), &mut e.related)),
+    );
+    make_mutual(
+        hs.iter_mut()
+            .map(|h| (PageRef::Handshake(h.key.slug()), &mut h.related)),
+    );
     protocols.sort_by_key(|p| p.name.to_lowercase());
     let mut wild: BTreeMap<u16, Vec<(usize, usize)>> = BTreeMap::new();
     for (pi, p) in protocols.iter().enumerate() {
@@ -600,6 +615,28 @@ fn validate(raw: Raw, diags: &mut Vec<Diagnostic>) -> Registry {
         vocabulary,
         glossary,
         wild,
+    }
+}
+
+/// A `related` link between two pages of one kind (two codes or ranges; two handshake failures)
+/// is mutual: a page shows what it lists, then the pages of its kind that list it, in page order.
+/// (Links to other kinds stay one-way: every handshake page lists 1006, and 1006 would drown.)
+fn make_mutual<'a>(pages: impl Iterator<Item = (PageRef, &'a mut Vec<PageRef>)>) {
+    let mut pages: Vec<(PageRef, &mut Vec<PageRef>)> = pages.collect();
+    let mut back: Vec<(usize, PageRef)> = Vec::new();
+    for (i, (_, related)) in pages.iter().enumerate() {
+        for r in related.iter() {
+            if let Some(j) = pages.iter().position(|(p, _)| p == r)
+                && !pages[j].1.contains(&pages[i].0)
+            {
+                back.push((j, pages[i].0.clone()));
+            }
+        }
+    }
+    for (j, r) in back {
+        if !pages[j].1.contains(&r) {
+            pages[j].1.push(r);
+        }
     }
 }
 
@@ -699,6 +736,16 @@ mod tests {
   en: {title: Private use, summary: Yours.}
   zh: {title: 私有, summary: 自定。}
 ";
+
+    #[test]
+    fn related_links_between_entries_are_mutual() {
+        let r = load_str(OK).unwrap();
+        // Only the range lists 1000; 1000's page shows the range too.
+        assert_eq!(
+            r.get(Key::Code(1000)).unwrap().related,
+            [PageRef::Code(Key::Range(4000, 4999))]
+        );
+    }
 
     #[test]
     fn loads_and_resolves() {
