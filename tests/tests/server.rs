@@ -9,22 +9,25 @@ use closecodes_tests::{fixture, repo_root};
 use std::sync::{Arc, OnceLock};
 use tower::ServiceExt;
 
-/// A site built from the fixture book once per test process, and the shipped registry's index.
+/// A site built from the fixture book and the shipped registry's index, once per test process.
 fn state() -> Arc<AppState> {
-    static SITE: OnceLock<std::path::PathBuf> = OnceLock::new();
-    let site = SITE.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap().keep();
-        let out = dir.join("site");
-        closecodes_cli::site::build(&fixture("book"), &out).unwrap();
-        out
-    });
-    let reg = closecodes::registry::load(&repo_root().join("data")).unwrap();
-    let (_tx, rx) = tokio::sync::watch::channel(false);
-    Arc::new(AppState {
-        index: SearchIndex::build(reg).unwrap(),
-        site: site.clone(),
-        lab: closecodes_cli::lab::Lab::new(rx),
-    })
+    static STATE: OnceLock<(Arc<AppState>, tokio::sync::watch::Sender<bool>)> = OnceLock::new();
+    STATE
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().unwrap().keep();
+            let site = dir.join("site");
+            closecodes_cli::site::build(&fixture("book"), &site).unwrap();
+            let reg = closecodes::registry::load(&repo_root().join("data")).unwrap();
+            let (tx, rx) = tokio::sync::watch::channel(false);
+            let state = Arc::new(AppState {
+                index: SearchIndex::build(reg).unwrap(),
+                site,
+                lab: closecodes_cli::lab::Lab::new(rx),
+            });
+            (state, tx)
+        })
+        .0
+        .clone()
 }
 
 async fn get(uri: &str, headers: &[(&str, &str)]) -> (StatusCode, axum::http::HeaderMap, String) {
@@ -147,6 +150,89 @@ async fn short_links_redirect_by_language() {
         assert!(s.is_redirection(), "{uri}: {s}");
         assert_eq!(h[header::LOCATION], *to, "{uri}");
     }
+}
+
+/// A request's answer with its body as bytes.
+async fn get_bytes(
+    uri: &str,
+    headers: &[(&str, &str)],
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let mut req = Request::builder().uri(uri);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let resp = server::app(state())
+        .oneshot(req.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let (status, headers) = (resp.status(), resp.headers().clone());
+    let body = axum::body::to_bytes(resp.into_body(), 1 << 22)
+        .await
+        .unwrap();
+    (status, headers, body.to_vec())
+}
+
+/// The server behaves like a CDN: the build's `.br`/`.gz` copies by `Accept-Encoding` (with
+/// `Vary`), an immutable year for content-hashed assets and revalidation for pages, `ETag` and
+/// `304`.
+#[tokio::test]
+async fn static_files_are_compressed_cached_and_revalidated() {
+    let site = state().site.clone();
+    let page = "/codes/1006.html";
+    let on_disk = |ext: &str| std::fs::read(site.join(format!("codes/1006.html{ext}"))).unwrap();
+    for (accept, encoding, ext) in [
+        ("gzip, deflate, br", Some("br"), ".br"),
+        ("gzip", Some("gzip"), ".gz"),
+        ("identity", None, ""),
+    ] {
+        let (s, h, body) = get_bytes(page, &[("accept-encoding", accept)]).await;
+        assert_eq!(s, StatusCode::OK, "{accept}");
+        assert_eq!(
+            h.get(header::CONTENT_ENCODING).map(|v| v.to_str().unwrap()),
+            encoding,
+            "{accept}"
+        );
+        assert_eq!(body, on_disk(ext), "{accept}: the body is the build's file");
+        assert_eq!(h[header::VARY], "Accept-Encoding");
+        assert_eq!(h[header::CACHE_CONTROL], server::CACHE_REVALIDATE);
+        assert!(h.contains_key(header::LAST_MODIFIED));
+        // Revalidation: the same ETag answers 304 without a body; another one gets the page.
+        let etag = h[header::ETAG].to_str().unwrap().to_owned();
+        let (s, h2, body) = get_bytes(
+            page,
+            &[("accept-encoding", accept), ("if-none-match", &etag)],
+        )
+        .await;
+        assert_eq!(s, StatusCode::NOT_MODIFIED, "{accept}");
+        assert!(body.is_empty());
+        assert_eq!(h2[header::ETAG], etag.as_str());
+        assert_eq!(h2[header::CACHE_CONTROL], server::CACHE_REVALIDATE);
+        let (s, _, _) = get_bytes(
+            page,
+            &[("accept-encoding", accept), ("if-none-match", "\"other\"")],
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+    }
+    // The compressed copies are smaller, and every representation has its own ETag.
+    assert!(on_disk(".br").len() * 3 < on_disk("").len());
+    let (_, br, _) = get_bytes(page, &[("accept-encoding", "br")]).await;
+    let (_, plain, _) = get_bytes(page, &[]).await;
+    assert_ne!(br[header::ETAG], plain[header::ETAG]);
+    // A content-hashed asset (mdBook fingerprints its scripts and styles) is immutable.
+    let hashed = std::fs::read_dir(&site)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .find(|n| n.starts_with("book-") && n.ends_with(".js"))
+        .expect("a fingerprinted book-*.js");
+    let (s, h, _) = get_bytes(&format!("/{hashed}"), &[("accept-encoding", "br")]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(h[header::CACHE_CONTROL], server::CACHE_IMMUTABLE);
+    assert_eq!(h[header::CONTENT_ENCODING], "br");
+    // Not found: never cached.
+    let (s, h, _) = get_bytes("/nope.html", &[]).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(h[header::CACHE_CONTROL], "no-cache");
 }
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 //! `main.rs` only parses arguments and calls into these modules.
 
 pub mod cli;
+pub mod compress;
 pub mod docs;
 pub mod embedded;
 pub mod explain;

@@ -73,12 +73,18 @@ pub fn app(state: Arc<AppState>) -> Router {
         .fallback({
             // The site's files, set up once: only files inside the site, the 404 page (with
             // status 404) for anything else.
+            // The `.br` and `.gz` copies `closecodes build` wrote are sent to clients that
+            // accept them.
             let files = ServeDir::new(&state.site)
                 .append_index_html_on_directories(true)
+                .precompressed_br()
+                .precompressed_gzip()
                 .not_found_service(ServeFile::new(state.site.join("404.html")));
             // Under /zh/, the Chinese 404 page.
             let files_zh = ServeDir::new(&state.site)
                 .append_index_html_on_directories(true)
+                .precompressed_br()
+                .precompressed_gzip()
                 .not_found_service(ServeFile::new(state.site.join("zh").join("404.html")));
             move |s: State<Arc<AppState>>, req: Request| {
                 let files = if req.uri().path().starts_with("/zh/") {
@@ -250,10 +256,100 @@ async fn site(
             .insert(header::VARY, HeaderValue::from_static("Accept-Language"));
         return resp;
     }
-    match files.oneshot(req).await {
+    let path = req.uri().path().to_owned();
+    let if_none_match = req.headers().get(header::IF_NONE_MATCH).cloned();
+    let resp = match files.oneshot(req).await {
         Ok(r) => r.into_response(),
         Err(e) => match e {},
+    };
+    caching(&path, if_none_match.as_ref(), resp)
+}
+
+/// A long-lived, immutable cache for files whose name carries a hash of their content.
+pub const CACHE_IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// Pages (and other unhashed files) are cached but revalidated on every use: cheap with `ETag`.
+pub const CACHE_REVALIDATE: &str = "public, max-age=0, must-revalidate";
+
+/// Whether the file name carries a content hash, as mdBook names its assets
+/// (`book-609e4cb8.js`, `mark-09e88c2c.min.js`).
+fn is_hashed(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or("");
+    name.split(['-', '.']).any(|part| {
+        part.len() == 8
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+            && part.bytes().any(|b| b.is_ascii_digit())
+    })
+}
+
+/// Cache headers on a static file's answer: `Cache-Control` by file kind, `Vary:
+/// Accept-Encoding` (the body depends on it), an `ETag` from the representation's length and
+/// modification time, and `304 Not Modified` when the client's `If-None-Match` names it.
+fn caching(path: &str, if_none_match: Option<&HeaderValue>, mut resp: Response) -> Response {
+    let status = resp.status();
+    if status != StatusCode::OK && status != StatusCode::NOT_MODIFIED {
+        if status == StatusCode::NOT_FOUND {
+            resp.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        }
+        return resp;
     }
+    let h = resp.headers_mut();
+    let policy = if is_hashed(path) {
+        CACHE_IMMUTABLE
+    } else {
+        CACHE_REVALIDATE
+    };
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    let etag = match (
+        h.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()),
+        h.get(header::LAST_MODIFIED).and_then(|v| v.to_str().ok()),
+    ) {
+        (Some(len), Some(date)) => {
+            // `Tue, 01 Dec 2026 02:57:44 GMT` → `01Dec2026025744`.
+            let when: String = date
+                .split_whitespace()
+                .skip(1)
+                .flat_map(|p| p.chars().filter(char::is_ascii_alphanumeric))
+                .collect();
+            let enc = h
+                .get(header::CONTENT_ENCODING)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("identity");
+            format!("\"{when}-{len}-{enc}\"")
+        }
+        _ => return resp,
+    };
+    let matches = if_none_match
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim() == "*"
+                || v.split(',')
+                    .any(|t| t.trim().trim_start_matches("W/") == etag)
+        });
+    let Ok(value) = HeaderValue::from_str(&etag) else {
+        return resp;
+    };
+    if matches {
+        let mut not_modified = StatusCode::NOT_MODIFIED.into_response();
+        let out = not_modified.headers_mut();
+        for name in [
+            header::CACHE_CONTROL,
+            header::VARY,
+            header::LAST_MODIFIED,
+            header::CONTENT_ENCODING,
+        ] {
+            if let Some(v) = resp.headers().get(&name) {
+                out.insert(name, v.clone());
+            }
+        }
+        out.insert(header::ETAG, value);
+        return not_modified;
+    }
+    resp.headers_mut().insert(header::ETAG, value);
+    resp
 }
 
 /// Accept connections on `listener` until `shutdown` resolves, serving `app` on each with a

@@ -180,7 +180,8 @@ fn write_site(
             "note: no site-url, so pages carry no canonical or og:url link and hreflang stays relative; set `site-url` under [preprocessor.closecodes] in book.toml or pass --site-url https://…"
         ),
     }
-    Ok(())
+    // Last: the compressed copies must be of the final files.
+    crate::compress::precompress(dir)
 }
 
 /// Write `contents` to `path`; the error names the file (a full disk says which write failed).
