@@ -164,7 +164,7 @@ fn the_reference_table_has_a_linked_anchored_row_per_entry() {
 }
 
 /// Every page of the built site a reader can land on, with its path below the site (the 404
-/// router and the sidebar's `toc.html` are not pages).
+/// routers and the sidebar's `toc.html` are not pages; `handshake/404.html` is).
 fn content_pages(site: &Path) -> Vec<(PathBuf, String)> {
     html_files(site)
         .into_iter()
@@ -176,7 +176,9 @@ fn content_pages(site: &Path) -> Vec<(PathBuf, String)> {
                 .into_owned();
             (file, rel)
         })
-        .filter(|(_, rel)| !rel.ends_with("404.html") && !rel.ends_with("toc.html"))
+        .filter(|(_, rel)| {
+            !["404.html", "zh/404.html", "toc.html", "zh/toc.html"].contains(&rel.as_str())
+        })
         .collect()
 }
 
@@ -432,4 +434,137 @@ fn mdbook_serve_rebuilds_when_the_data_changes() {
         "mdbook serve rebuilt after a data edit in {:.2} s",
         took.as_secs_f64()
     );
+}
+
+/// `closecodes build --site-url` on the shipped book: every page has an absolute canonical
+/// address, `hreflang` links (with `x-default`) whose pages point back, a description in its own
+/// language and valid JSON-LD naming the same address; `sitemap.xml` lists every page once with
+/// the same alternates; `robots.txt` names the sitemap and keeps the print pages out.
+#[test]
+fn the_published_site_is_described_for_search_engines() {
+    let site_url = "https://closecodes.example";
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    closecodes_cli::site::build_with(&repo_root(), &site, Some(site_url)).unwrap();
+    let han = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    let attr = |html: &Html, selector: &str, name: &str| {
+        html.select(&sel(selector))
+            .next()
+            .and_then(|e| e.attr(name))
+            .map(str::to_owned)
+    };
+    let mut canonical_of = std::collections::BTreeMap::new();
+    let mut alternates = Vec::new();
+    let mut listed_expected = std::collections::BTreeSet::new();
+    for (file, rel) in content_pages(&site) {
+        if rel.ends_with("print.html") {
+            continue;
+        }
+        let html = page(&file);
+        let own = format!("{site_url}/{rel}");
+        listed_expected.insert(own.clone());
+        let canonical = attr(&html, r#"link[rel="canonical"]"#, "href");
+        assert_eq!(canonical.as_deref(), Some(own.as_str()), "{rel}: canonical");
+        canonical_of.insert(own.clone(), rel.clone());
+        let hreflang = |lang: &str| {
+            attr(
+                &html,
+                &format!(r#"link[rel="alternate"][hreflang="{lang}"]"#),
+                "href",
+            )
+            .unwrap_or_else(|| panic!("{rel}: no hreflang={lang}"))
+        };
+        let (en, zh, default) = (hreflang("en"), hreflang("zh"), hreflang("x-default"));
+        assert!(
+            en.starts_with(site_url) && zh.starts_with(site_url),
+            "{rel}"
+        );
+        assert_eq!(default, en, "{rel}: x-default is the English page");
+        assert!(
+            own == en || own == zh,
+            "{rel}: hreflang names the page itself"
+        );
+        alternates.push((own.clone(), en, zh));
+        let zh_page = rel.starts_with("zh/");
+        let description = attr(&html, r#"meta[name="description"]"#, "content").unwrap();
+        assert!(!description.is_empty(), "{rel}: description");
+        assert_eq!(
+            han(&description),
+            zh_page,
+            "{rel}: description {description:?}"
+        );
+        // JSON-LD on every article (code, handshake, protocol, guide pages).
+        if let Some(script) = html
+            .select(&sel(r#"script[type="application/ld+json"]"#))
+            .next()
+        {
+            let ld: serde_json::Value = serde_json::from_str(&script.text().collect::<String>())
+                .unwrap_or_else(|e| panic!("{rel}: JSON-LD: {e}"));
+            assert_eq!(ld["@context"], "https://schema.org", "{rel}");
+            assert_eq!(ld["@type"], "TechArticle", "{rel}");
+            assert_eq!(ld["url"], own.as_str(), "{rel}");
+            assert_eq!(
+                ld["inLanguage"],
+                if zh_page { "zh-CN" } else { "en" },
+                "{rel}"
+            );
+            assert!(!ld["headline"].as_str().unwrap().is_empty(), "{rel}");
+            assert_eq!(ld["description"], description.as_str(), "{rel}");
+        } else {
+            // Articles all have it; tables and hand-written chapters outside the guides may not.
+            assert!(
+                rel.ends_with("index.html")
+                    || !["codes/", "handshake/", "protocols/", "guides/"]
+                        .iter()
+                        .any(|d| rel.contains(d)),
+                "{rel}: no JSON-LD"
+            );
+        }
+    }
+    // hreflang pairs point at each other: the page each names links back the same way.
+    let by_url: std::collections::BTreeMap<_, _> = alternates
+        .iter()
+        .map(|(own, en, zh)| (own.clone(), (en.clone(), zh.clone())))
+        .collect();
+    for (own, en, zh) in &alternates {
+        for other in [en, zh] {
+            let back = by_url
+                .get(other)
+                .unwrap_or_else(|| panic!("{own}: hreflang {other} is not a page"));
+            assert_eq!(back, &(en.clone(), zh.clone()), "{own} ↔ {other}");
+        }
+    }
+    // The sitemap: well-formed, every page once, with the same alternates.
+    let xml = std::fs::read_to_string(site.join("sitemap.xml")).unwrap();
+    assert!(xml.starts_with(r#"<?xml version="1.0" encoding="UTF-8"?>"#));
+    assert!(xml.contains(r#"<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">"#));
+    assert!(xml.trim_end().ends_with("</urlset>"));
+    let mut listed = std::collections::BTreeSet::new();
+    for entry in xml.split("<url>").skip(1) {
+        let entry = entry.split("</url>").next().unwrap();
+        let loc = entry
+            .split("<loc>")
+            .nth(1)
+            .unwrap()
+            .split("</loc>")
+            .next()
+            .unwrap();
+        assert!(loc.len() < 2048 && loc.starts_with(site_url), "{loc}");
+        assert!(listed.insert(loc.to_owned()), "{loc} listed twice");
+        let (en, zh) = by_url
+            .get(loc)
+            .unwrap_or_else(|| panic!("{loc}: listed, but not a page of the site"));
+        for (lang, href) in [("en", en), ("zh", zh), ("x-default", en)] {
+            let link = format!(r#"<xhtml:link rel="alternate" hreflang="{lang}" href="{href}"/>"#);
+            assert!(entry.contains(&link), "{loc}: {link}");
+        }
+    }
+    assert_eq!(listed, listed_expected, "the sitemap lists every page");
+    assert!(listed.len() > 200, "{} pages", listed.len());
+    let robots = std::fs::read_to_string(site.join("robots.txt")).unwrap();
+    assert!(
+        robots.contains(&format!("Sitemap: {site_url}/sitemap.xml")),
+        "{robots}"
+    );
+    assert!(robots.contains("Disallow: /print.html"), "{robots}");
 }

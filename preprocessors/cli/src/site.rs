@@ -173,15 +173,92 @@ fn write_site(
     write(&dir.join("codes.json"), closecodes::json::to_json(reg))?;
     write(&dir.join("404.html"), not_found_page(reg, Lang::En))?;
     write(&dir.join("zh/404.html"), not_found_page(reg, Lang::Zh))?;
-    describe_pages(reg, root, dir)?;
+    describe_pages(reg, root, dir, site_url)?;
+    write(&dir.join("robots.txt"), robots(site_url))?;
     match site_url {
-        Some(site) => link_absolutely(dir, site)?,
+        Some(site) => {
+            link_absolutely(dir, site)?;
+            write(&dir.join("sitemap.xml"), sitemap(dir, site)?)?;
+        }
         None => eprintln!(
-            "note: no site-url, so pages carry no canonical or og:url link and hreflang stays relative; set `site-url` under [preprocessor.closecodes] in book.toml or pass --site-url https://…"
+            "note: no site-url, so pages carry no canonical or og:url link, hreflang stays relative and there is no sitemap.xml; set `site-url` under [preprocessor.closecodes] in book.toml or pass --site-url https://…"
         ),
     }
     // Last: the compressed copies must be of the final files.
     crate::compress::precompress(dir)
+}
+
+/// `robots.txt`: everything may be crawled but the print pages (every article again on one page)
+/// and the server's API and lab; the sitemap's address when the site's is known.
+fn robots(site_url: Option<&str>) -> String {
+    let mut out = String::from(
+        "User-agent: *\nDisallow: /print.html\nDisallow: /zh/print.html\nDisallow: /api/\nDisallow: /lab/\n",
+    );
+    if let Some(site) = site_url {
+        out.push_str(&format!("\nSitemap: {site}/sitemap.xml\n"));
+    }
+    out
+}
+
+/// Pages a search engine should know: every HTML page but the print pages, the 404 pages and
+/// mdBook's table-of-contents fallback; paths relative to `lang_dir`, sorted.
+fn listed_pages(lang_dir: &Path, skip_zh: bool) -> Result<Vec<String>, Error> {
+    let mut out = Vec::new();
+    let mut stack = vec![lang_dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d)? {
+            let p = e?.path();
+            let rel = p
+                .strip_prefix(lang_dir)
+                .unwrap_or(&p)
+                .to_string_lossy()
+                .replace('\\', "/");
+            if p.is_dir() {
+                if !(skip_zh && rel == "zh") {
+                    stack.push(p);
+                }
+            } else if rel.ends_with(".html")
+                && !["print.html", "404.html", "toc.html"].contains(&rel.as_str())
+            {
+                out.push(rel);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// `sitemap.xml` (sitemaps.org 0.9): every page of both languages once, each with its
+/// `xhtml:link` alternates (`en`, `zh`, `x-default`) when it exists in both.
+fn sitemap(dir: &Path, site: &str) -> Result<String, Error> {
+    let en = listed_pages(dir, true)?;
+    let zh = listed_pages(&dir.join("zh"), false)?;
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n",
+    );
+    let url = |lang: Lang, rel: &str| match lang {
+        Lang::En => format!("{site}/{rel}"),
+        Lang::Zh => format!("{site}/zh/{rel}"),
+    };
+    for (lang, pages, twins) in [(Lang::En, &en, &zh), (Lang::Zh, &zh, &en)] {
+        for rel in pages {
+            xml.push_str(&format!(
+                "  <url>\n    <loc>{}</loc>\n",
+                crate::search::escape(&url(lang, rel))
+            ));
+            if twins.binary_search(rel).is_ok() {
+                for (hreflang, l) in [("en", Lang::En), ("zh", Lang::Zh), ("x-default", Lang::En)] {
+                    xml.push_str(&format!(
+                        "    <xhtml:link rel=\"alternate\" hreflang=\"{hreflang}\" href=\"{}\"/>\n",
+                        crate::search::escape(&url(l, rel))
+                    ));
+                }
+            }
+            xml.push_str("  </url>\n");
+        }
+    }
+    xml.push_str("</urlset>\n");
+    Ok(xml)
 }
 
 /// Write `contents` to `path`; the error names the file (a full disk says which write failed).
@@ -221,7 +298,11 @@ fn link_absolutely(site_dir: &Path, site: &str) -> Result<(), Error> {
                 .unwrap_or(&p)
                 .to_string_lossy()
                 .replace('\\', "/");
-            if !rel.ends_with(".html") || rel.ends_with("404.html") || rel.ends_with("toc.html") {
+            // The 404 routers answer every missing address, and toc.html is the sidebar's;
+            // handshake/404.html is an article like any other.
+            if !rel.ends_with(".html")
+                || ["404.html", "zh/404.html", "toc.html", "zh/toc.html"].contains(&rel.as_str())
+            {
                 continue;
             }
             let html = std::fs::read_to_string(&p)?;
@@ -407,8 +488,14 @@ const DESCRIPTION_CHARS: [usize; 2] = [160, 90];
 
 /// Give every code, handshake, protocol and guide page of the built site (both languages) its
 /// own `<meta name="description">` and `og:description`: the first line of its summary in the
-/// page's language. The theme writes the site's description there; mdBook has no per-page one.
-fn describe_pages(reg: &Registry, root: &Path, site: &Path) -> Result<(), Error> {
+/// page's language (the theme writes the site's description there; mdBook has no per-page one),
+/// and JSON-LD structured data describing it as a reference article.
+fn describe_pages(
+    reg: &Registry,
+    root: &Path,
+    site: &Path,
+    site_url: Option<&str>,
+) -> Result<(), Error> {
     let guides = crate::guides::load(&root.join("src").join("guides"));
     for d in crate::docs::documents(reg, &guides) {
         for lang in Lang::ALL {
@@ -432,6 +519,8 @@ fn describe_pages(reg: &Registry, root: &Path, site: &Path) -> Result<(), Error>
             let text = crate::search::escape(&shorten(summary, max));
             let html = set_content(&html, r#"<meta name="description" content=""#, &text);
             let html = set_content(&html, r#"<meta property="og:description" content=""#, &text);
+            let ld = structured_data(&html, &d, lang, &shorten(summary, max), site_url);
+            let html = html.replacen("</head>", &format!("{ld}\n</head>"), 1);
             write(&file, html)?;
         }
     }
@@ -455,6 +544,64 @@ fn shorten(text: &str, max: usize) -> String {
 }
 
 /// Replace the attribute value that follows the first `prefix` (up to the closing quote).
+/// A page's JSON-LD: a schema.org `TechArticle` with its headline, description and language, part
+/// of the site (its name as the page shows it), with absolute addresses when the site's is known.
+fn structured_data(
+    html: &str,
+    d: &crate::docs::Doc,
+    lang: Lang,
+    description: &str,
+    site_url: Option<&str>,
+) -> String {
+    let site_name = html
+        .split(r#"<meta property="og:site_name" content=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or("WebSocket close codes");
+    // The page's own title as link previews show it (`1006 Abnormal Closure`).
+    let headline = html
+        .split(r#"<meta property="og:title" content=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map_or_else(
+            || d.heading[crate::docs::Doc::slot(lang)].clone(),
+            str::to_owned,
+        );
+    let prefix = match lang {
+        Lang::En => "",
+        Lang::Zh => "zh/",
+    };
+    let mut ld = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "TechArticle",
+        "headline": unescape_attr(&headline),
+        "description": description,
+        "inLanguage": match lang { Lang::En => "en", Lang::Zh => "zh-CN" },
+        "about": "WebSocket",
+        "isPartOf": { "@type": "WebSite", "name": unescape_attr(site_name) },
+    });
+    if let Some(site) = site_url {
+        let url = format!("{site}/{prefix}{}.html", d.kind.path());
+        ld["url"] = url.clone().into();
+        ld["mainEntityOfPage"] = url.into();
+        ld["isPartOf"]["url"] = format!("{site}/{prefix}").into();
+    }
+    // `</` inside a script element would end it.
+    format!(
+        r#"<script type="application/ld+json">{}</script>"#,
+        ld.to_string().replace("</", "<\\/")
+    )
+}
+
+/// The text of an attribute value as the theme escaped it.
+fn unescape_attr(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
 fn set_content(html: &str, prefix: &str, value: &str) -> String {
     let Some(start) = html.find(prefix).map(|i| i + prefix.len()) else {
         return html.to_owned();
