@@ -340,3 +340,99 @@ async fn connections_per_address_are_capped() {
         "slots come back"
     );
 }
+
+/// A lab connection to `addr` whose request says it was forwarded for `client`.
+async fn connect_as(
+    addr: SocketAddr,
+    client: &str,
+) -> Result<
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    tungstenite::Error,
+> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut req = format!("ws://{addr}/lab/echo")
+        .into_client_request()
+        .unwrap();
+    req.headers_mut().insert(
+        "x-forwarded-for",
+        format!("198.51.100.1, {client}").parse().unwrap(),
+    );
+    tokio_tungstenite::connect_async(req)
+        .await
+        .map(|(ws, _)| ws)
+}
+
+/// Behind a reverse proxy (`serve --behind-proxy 127.0.0.1`), each client the proxy forwards has
+/// its own lab cap (the last `X-Forwarded-For` entry) and the proxy's connections are not capped
+/// per address; from a peer that is not the proxy, the header changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_proxy_each_forwarded_client_has_its_own_cap() {
+    let start = |proxy: Option<std::net::IpAddr>| async move {
+        let site = tempfile::tempdir().unwrap().keep();
+        std::fs::write(site.join("index.html"), "<!doctype html><title>t</title>").unwrap();
+        let reg = registry::load(&repo_root().join("data")).unwrap();
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        let state = std::sync::Arc::new(closecodes_cli::server::AppState {
+            index: closecodes_cli::search::SearchIndex::build(reg).unwrap(),
+            site,
+            lab: closecodes_cli::lab::Lab::new(rx),
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(closecodes_cli::server::serve_behind(
+            listener,
+            closecodes_cli::server::app(state),
+            std::future::pending(),
+            proxy,
+        ));
+        (addr, tx)
+    };
+    let cap = closecodes_cli::lab::PER_ADDRESS;
+
+    let (addr, _tx) = start(Some("127.0.0.1".parse().unwrap())).await;
+    let mut open = Vec::new();
+    for _ in 0..cap {
+        open.push(
+            connect_as(addr, "203.0.113.5")
+                .await
+                .expect("under the cap"),
+        );
+    }
+    assert!(
+        connect_as(addr, "203.0.113.5").await.is_err(),
+        "client 203.0.113.5 is over its cap"
+    );
+    for other in ["203.0.113.6", "2001:db8::7"] {
+        open.push(
+            connect_as(addr, other)
+                .await
+                .expect("another client has its own cap"),
+        );
+    }
+    // The proxy itself may hold more connections than one address could.
+    let mut idle = Vec::new();
+    for _ in 0..closecodes_cli::server::MAX_CONNECTIONS_PER_ADDRESS + 10 {
+        idle.push(tokio::net::TcpStream::connect(addr).await.unwrap());
+    }
+    let (status, _) = http(addr, "/lab/").await;
+    assert_eq!(
+        status, 200,
+        "the proxy's connections are not capped per address"
+    );
+    drop((open, idle));
+
+    // Not behind a proxy: the header is ignored, 127.0.0.1 is one client.
+    let (addr, _tx) = start(None).await;
+    let mut open = Vec::new();
+    for i in 0..cap {
+        open.push(
+            connect_as(addr, &format!("203.0.113.{i}"))
+                .await
+                .expect("under the cap"),
+        );
+    }
+    assert!(
+        connect_as(addr, "203.0.113.200").await.is_err(),
+        "a forged X-Forwarded-For does not lift the cap"
+    );
+}

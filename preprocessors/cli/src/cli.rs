@@ -421,6 +421,7 @@ pub fn serve(
     site: Option<PathBuf>,
     root: &Path,
     out: &Path,
+    behind_proxy: Option<std::net::IpAddr>,
 ) -> Result<(), Error> {
     let site = match site {
         Some(s) => s,
@@ -463,7 +464,7 @@ pub fn serve(
             let _ = going_away.send(true);
             tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         };
-        server::serve(listener, server::app(state), shutdown).await?;
+        server::serve_behind(listener, server::app(state), shutdown, behind_proxy).await?;
         Ok::<(), Error>(())
     })?;
     Ok(())

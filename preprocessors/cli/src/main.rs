@@ -150,6 +150,10 @@ enum Command {
         /// Where to build the site when --site is not given.
         #[arg(long, default_value = "book")]
         out: PathBuf,
+        /// The address of the reverse proxy in front (e.g. 127.0.0.1): its connections are not
+        /// capped per address, and the lab caps each client by the last X-Forwarded-For entry.
+        #[arg(long, value_name = "IP")]
+        behind_proxy: Option<std::net::IpAddr>,
     },
 }
 
@@ -217,7 +221,8 @@ fn main() -> ExitCode {
             site,
             root,
             out,
-        } => cli::serve(addr, site, &root, &out),
+            behind_proxy,
+        } => cli::serve(addr, site, &root, &out, behind_proxy),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -359,6 +359,19 @@ pub async fn serve(
     app: Router,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<()> {
+    serve_behind(listener, app, shutdown, None).await
+}
+
+/// [`serve`] behind a reverse proxy at `proxy`: its connections are not capped per address (every
+/// client arrives through it; cap them in the proxy), and a request it forwards counts as coming
+/// from the last address of its `X-Forwarded-For` (what the proxy appended), so the lab's
+/// per-address cap applies to each client. From any other peer the header is ignored.
+pub async fn serve_behind(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()>,
+    proxy: Option<std::net::IpAddr>,
+) -> std::io::Result<()> {
     use hyper_util::rt::{TokioIo, TokioTimer};
     let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     let per_address: Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>> =
@@ -383,7 +396,8 @@ pub async fn serve(
         // One address holds at most its share of the slots: the connection over it is closed
         // at once, and the slot it took is free again.
         let ip = remote.ip();
-        {
+        let from_proxy = proxy == Some(ip);
+        if !from_proxy {
             let mut held = per_address.lock().unwrap_or_else(|e| e.into_inner());
             let n = held.entry(ip).or_insert(0);
             if *n >= MAX_CONNECTIONS_PER_ADDRESS {
@@ -392,18 +406,24 @@ pub async fn serve(
             }
             *n += 1;
         }
-        let release = AddressSlot {
+        let release = (!from_proxy).then(|| AddressSlot {
             ip,
             table: per_address.clone(),
-        };
+        });
         // Responses go out as they are written: with Nagle's algorithm a file's body would wait
         // for the ACK of its headers, which the client delays (about 40 ms per request).
         let _ = stream.set_nodelay(true);
         // Handlers see the client's address (the lab caps connections per address).
         let with_addr = tower::ServiceBuilder::new()
             .map_request(move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                let client = if from_proxy {
+                    forwarded_for(req.headers())
+                        .map_or(remote, |ip| std::net::SocketAddr::new(ip, remote.port()))
+                } else {
+                    remote
+                };
                 req.extensions_mut()
-                    .insert(axum::extract::ConnectInfo(remote));
+                    .insert(axum::extract::ConnectInfo(client));
                 req
             })
             .service(app.clone());
@@ -438,6 +458,16 @@ impl Drop for AddressSlot {
             }
         }
     }
+}
+
+/// The client address a proxy appended to `X-Forwarded-For` (the last entry).
+fn forwarded_for(headers: &HeaderMap) -> Option<std::net::IpAddr> {
+    let all: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    all.last()?.rsplit(',').next()?.trim().parse().ok()
 }
 
 #[cfg(test)]
