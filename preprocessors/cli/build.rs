@@ -1,4 +1,7 @@
-//! Embeds the shipped `data/` into the binary, so `closecodes explain` and `search` need no files.
+//! Embeds the shipped `data/` into the binary, so `closecodes explain` and `search` need no files:
+//! the registry as the loader validated it, in a binary archive that needs no YAML parse at start
+//! (`registry.postcard`), and the YAML texts themselves (for the fuzz targets and `--data`-less
+//! tools that want the sources).
 
 use std::path::{Path, PathBuf};
 
@@ -27,6 +30,7 @@ fn main() {
     let mut src = String::from(
         "/// The shipped data files: (path relative to the repository, contents).\npub const FILES: &[(&str, &str)] = &[\n",
     );
+    archive(&root, &files);
     for f in files {
         let rel = f
             .strip_prefix(&root)
@@ -69,6 +73,39 @@ fn main() {
     ));
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("embedded_data.rs");
     std::fs::write(out, src).unwrap();
+}
+
+/// Load `files` with the registry's own loader (every check it makes) and write the validated
+/// registry as `registry.postcard`. Invalid data writes an empty archive and a warning: the
+/// binary still builds, so that `closecodes check` can say what is wrong, and the commands that
+/// need the shipped registry say that it is missing.
+fn archive(root: &Path, files: &[PathBuf]) {
+    let sources: Vec<(String, String)> = files
+        .iter()
+        .map(|f| {
+            let rel = f
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, std::fs::read_to_string(f).unwrap_or_default())
+        })
+        .collect();
+    let bytes = match closecodes::registry::load_sources(
+        sources
+            .iter()
+            .map(|(p, t)| (Path::new(p.as_str()), t.as_str())),
+    ) {
+        Ok(reg) => closecodes::registry::to_archive(&reg),
+        Err(e) => {
+            for line in e.to_string().lines().take(20) {
+                println!("cargo:warning=data/ is not valid, so it is not compiled in: {line}");
+            }
+            Vec::new()
+        }
+    };
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("registry.postcard");
+    std::fs::write(out, bytes).unwrap();
 }
 
 /// `site-url = "…"` in the `[preprocessor.closecodes]` table of book.toml.

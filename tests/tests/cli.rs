@@ -1211,3 +1211,35 @@ fn build_links_pages_absolutely_with_a_site_url() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("expected an absolute address"));
     assert!(!tmp.path().join("other").exists());
 }
+
+/// The registry compiled into `closecodes` (an archive `build.rs` writes from the loader's output)
+/// is exactly what the YAML loader makes of `data/` now: a stale or hand-made embed fails here.
+#[test]
+fn the_compiled_in_registry_is_what_the_loader_makes_of_data() {
+    let root = repo_root();
+    let sources: Vec<(String, String)> = files_below(&root.join("data"))
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+        .map(|p| {
+            let rel = p
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, std::fs::read_to_string(&p).unwrap())
+        })
+        .collect();
+    assert!(sources.len() > 50);
+    let loaded = closecodes::registry::load_sources(
+        sources
+            .iter()
+            .map(|(p, t)| (Path::new(p.as_str()), t.as_str())),
+    )
+    .unwrap();
+    let embedded = closecodes_cli::embedded::registry();
+    assert_eq!(embedded.entries().len(), loaded.entries().len());
+    assert!(
+        closecodes::registry::to_archive(&embedded) == closecodes::registry::to_archive(&loaded),
+        "the compiled-in registry differs from data/: rebuild closecodes"
+    );
+}

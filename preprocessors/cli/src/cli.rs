@@ -177,7 +177,7 @@ pub fn list(lang: Lang, data: Option<&Path>) -> Result<(), Error> {
 fn registry(data: Option<&Path>) -> Result<Registry, Error> {
     match data {
         Some(d) => Ok(registry::load(d)?),
-        None => Ok(crate::embedded::registry()),
+        None => Ok(crate::embedded::try_registry()?),
     }
 }
 
@@ -437,7 +437,7 @@ pub fn serve(
     let reg = if data.is_dir() {
         registry::load(&data)?
     } else {
-        crate::embedded::registry()
+        crate::embedded::try_registry()?
     };
     let entries = reg.entries().len();
     let index = SearchIndex::build(reg)?;

@@ -1,13 +1,26 @@
 //! The shipped registry, compiled into the binary (see `build.rs`).
 
 use closecodes::registry::{self, Registry};
-use std::path::Path;
 
 include!(concat!(env!("OUT_DIR"), "/embedded_data.rs"));
 
-/// The shipped registry. The data was validated when it was committed (the tests load it), so a
-/// failure here means the binary was built from invalid data: the message says where.
+/// The validated registry as `build.rs` archived it (empty when `data/` was invalid at build time).
+static ARCHIVE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/registry.postcard"));
+
+/// The shipped registry, decoded from the archive compiled in: no YAML is parsed. The build
+/// script wrote it from data the loader validated; when the data was invalid at build time there
+/// is none, and the error says how to see why.
+pub fn try_registry() -> Result<Registry, String> {
+    if ARCHIVE.is_empty() {
+        return Err(
+            "this closecodes was built from invalid data, so no registry is compiled in; run `closecodes check data` to see why, or pass --data DIR".to_owned(),
+        );
+    }
+    registry::from_archive(ARCHIVE)
+        .map_err(|e| format!("the compiled-in registry cannot be read ({e}); rebuild closecodes"))
+}
+
+/// [`try_registry`] for tests and tools built from valid data.
 pub fn registry() -> Registry {
-    registry::load_sources(FILES.iter().map(|(p, t)| (Path::new(*p), *t)))
-        .unwrap_or_else(|e| panic!("the embedded data is invalid:\n{e}"))
+    try_registry().unwrap_or_else(|e| panic!("{e}"))
 }

@@ -101,7 +101,7 @@ impl Sender {
 }
 
 /// One documented code or range, validated.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Entry {
     /// The code or range.
     pub key: Key,

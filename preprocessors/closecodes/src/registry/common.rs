@@ -7,7 +7,9 @@ use std::fmt;
 use std::path::PathBuf;
 
 /// A language the site is written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     /// English, at the site root.
@@ -40,7 +42,7 @@ impl Lang {
 }
 
 /// What a runtime calls a code.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Constant {
     /// The runtime's key (`go-gorilla`).
     pub runtime: String,
@@ -83,12 +85,30 @@ pub enum ServerSaw {
     Nothing,
 }
 
+/// In `codes.json` (human-readable): the code, `"no-code"` or `"nothing"`. In the binary archive
+/// compiled into `closecodes`: one integer, the code or −1 (no code) or −2 (nothing).
 impl Serialize for ServerSaw {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ServerSaw::Code(c) => s.serialize_u16(*c),
-            ServerSaw::NoCode => s.serialize_str("no-code"),
-            ServerSaw::Nothing => s.serialize_str("nothing"),
+        match (self, s.is_human_readable()) {
+            (ServerSaw::Code(c), true) => s.serialize_u16(*c),
+            (ServerSaw::NoCode, true) => s.serialize_str("no-code"),
+            (ServerSaw::Nothing, true) => s.serialize_str("nothing"),
+            (ServerSaw::Code(c), false) => s.serialize_i32(i32::from(*c)),
+            (ServerSaw::NoCode, false) => s.serialize_i32(-1),
+            (ServerSaw::Nothing, false) => s.serialize_i32(-2),
+        }
+    }
+}
+
+/// The binary archive's form only (the data's YAML spells it `server:` and is parsed elsewhere).
+impl<'de> Deserialize<'de> for ServerSaw {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match i32::deserialize(d)? {
+            -1 => Ok(ServerSaw::NoCode),
+            -2 => Ok(ServerSaw::Nothing),
+            n => u16::try_from(n)
+                .map(ServerSaw::Code)
+                .map_err(|_| serde::de::Error::custom(format!("{n} is not a close code"))),
         }
     }
 }
@@ -104,7 +124,7 @@ pub struct BrowserSaw {
 }
 
 /// One lab scenario, measured: the endpoint, the browser's `CloseEvent` and what the server got.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct LabObservation {
     /// The lab endpoint path, e.g. `/lab/close/1000` or `/lab/drop`.
     pub endpoint: String,
@@ -115,7 +135,7 @@ pub struct LabObservation {
 }
 
 /// One language's prose for an entry. Markdown except `title` and `summary`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Text {
     /// Page title.
     pub title: String,
@@ -137,7 +157,9 @@ pub struct Text {
 }
 
 /// The code or codes an entry documents.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Key {
     /// One code.
     Code(u16),
@@ -224,7 +246,7 @@ impl fmt::Display for Key {
 }
 
 /// Where an entry was defined.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Origin {
     /// The YAML file.
     pub file: PathBuf,
@@ -235,7 +257,9 @@ pub struct Origin {
 /// A reference from one page to another, as written in `related`: a code (`1006`), a range
 /// (`"4000-4999"`), a handshake page (`"handshake/403"`), a protocol (`"protocols/pusher"`) or a
 /// guide (`"guides/reconnect"`).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum PageRef {
     /// A documented code or range.
     Code(Key),

@@ -21,7 +21,7 @@ pub struct Banned {
 }
 
 /// One concept and its terms.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Term {
     /// A stable id (`close-frame`), the anchor on the glossary page.
     pub concept: String,

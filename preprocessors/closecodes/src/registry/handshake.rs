@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// Which failure a handshake page documents.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum HandshakeKey {
     /// The upgrade was answered with this HTTP status instead of 101.
     Status(u16),
@@ -49,7 +51,7 @@ pub struct HandshakeLab {
 }
 
 /// One documented handshake failure, validated.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Handshake {
     /// Status or slug.
     pub key: HandshakeKey,

@@ -119,7 +119,7 @@ fn render_diagnostics(diags: &[Diagnostic]) -> String {
 
 /// The validated registry. Codes and ranges are sorted by number (a range before a code with its
 /// lower bound), handshake pages by status then slug, protocols and runtimes by name.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Registry {
     entries: Vec<Entry>,
     handshakes: Vec<Handshake>,
@@ -267,6 +267,18 @@ impl Registry {
 
 // ---------------------------------------------------------------------------------------------
 // Loading.
+
+/// The registry as a compact binary archive (postcard): what `closecodes` compiles in, written at
+/// build time from a registry the loader validated, so that reading it back needs no YAML parse
+/// and no validation.
+pub fn to_archive(reg: &Registry) -> Vec<u8> {
+    postcard::to_stdvec(reg).expect("every field of the registry serializes")
+}
+
+/// A registry from [`to_archive`]'s bytes.
+pub fn from_archive(bytes: &[u8]) -> Result<Registry, postcard::Error> {
+    postcard::from_bytes(bytes)
+}
 
 /// Load and validate every `*.yaml`/`*.yml` file below `path` (a folder, recursively, in path
 /// order), or the single file `path`.

@@ -55,7 +55,7 @@ pub struct CodeText {
 }
 
 /// One code a protocol defines.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ProtocolCode {
     /// The close code (3000–4999).
     pub code: u16,
@@ -80,7 +80,7 @@ impl ProtocolCode {
 }
 
 /// One documented protocol, validated.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Protocol {
     /// Slug (file name and URL).
     pub slug: String,

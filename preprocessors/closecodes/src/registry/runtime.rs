@@ -121,7 +121,7 @@ pub struct Limit {
 }
 
 /// An error text a runtime prints, attached to the page it belongs to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RuntimeError {
     /// The page.
     pub on: PageRef,
@@ -142,7 +142,7 @@ pub struct RuntimeText {
 }
 
 /// One runtime, validated.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Runtime {
     /// Its key (`go-gorilla`).
     pub key: String,
