@@ -265,6 +265,15 @@ async fn static_files_and_nothing_outside_the_site() {
             "{bad}"
         );
     }
+    // A folder's redirect never names another host (`//codes` would be read as host `codes`;
+    // found by fuzzing: fuzz/regressions/server_router/double-slash-open-redirect).
+    for uri in ["//codes", "//codes?q", "///zh", "/zh//codes"] {
+        let (_, h, _) = get(uri, &[]).await;
+        if let Some(to) = h.get(header::LOCATION) {
+            let to = to.to_str().unwrap();
+            assert!(to.starts_with('/') && !to.starts_with("//"), "{uri} → {to}");
+        }
+    }
     let (s, _, body) = get("/codes/4123.html", &[]).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert!(body.contains("cc-data"), "the 404 router page");
