@@ -18,7 +18,7 @@ use closecodes_cli::search::SearchIndex;
 use closecodes_tests::repo_root;
 
 /// Lowest accepted first-hit rate (goal: 0.90).
-const FIRST_HIT_FLOOR: f64 = 0.82;
+const FIRST_HIT_FLOOR: f64 = 0.83;
 /// Lowest accepted share of rows whose page holds the fact (goal: 1.0).
 const FACT_FLOOR: f64 = 0.99;
 
