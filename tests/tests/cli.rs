@@ -12,6 +12,19 @@ fn closecodes(args: &[&str], cwd: &Path) -> Output {
     closecodes_env(args, cwd, &[])
 }
 
+/// `closecodes build` of the fixture book copied to `book-src`, into `site`.
+const BUILD: [&str; 5] = ["build", "--root", "book-src", "--out", "site"];
+
+/// [`BUILD`] in `dir`; it must succeed.
+fn build_ok(dir: &Path) {
+    let out = closecodes(&BUILD, dir);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Run `closecodes` with only these language variables set.
 fn closecodes_env(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(&bins().0);
@@ -442,10 +455,7 @@ fn banned_terms_in_the_book_fail_check_and_build_with_their_location() {
     );
 
     // The build fails like a data error, before anything is written.
-    let out = closecodes(
-        &["build", "--root", "book-src", "--out", "site"],
-        tmp.path(),
-    );
+    let out = closecodes(&BUILD, tmp.path());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains(guide), "{stderr}");
@@ -505,15 +515,7 @@ fn build_writes_both_languages_codes_json_and_the_router() {
     let tmp = tempfile::tempdir().unwrap();
     let book = tmp.path().join("book-src");
     copy_dir(&fixture("book"), &book);
-    let out = closecodes(
-        &["build", "--root", "book-src", "--out", "site"],
-        tmp.path(),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    build_ok(tmp.path());
     let site = tmp.path().join("site");
     for f in [
         "codes/1006.html",
@@ -558,19 +560,12 @@ fn a_failed_build_keeps_the_previous_site_whole() {
     let tmp = tempfile::tempdir().unwrap();
     let book = tmp.path().join("book-src");
     copy_dir(&fixture("book"), &book);
-    let ok = closecodes(
-        &["build", "--root", "book-src", "--out", "site"],
-        tmp.path(),
-    );
-    assert!(ok.status.success());
+    build_ok(tmp.path());
     let before = std::fs::read(tmp.path().join("site/codes/1006.html")).unwrap();
 
     // Bad data: refused before anything is written.
     std::fs::write(book.join("data/extra.yaml"), "- code: 1006\n  name: x\n").unwrap();
-    let bad = closecodes(
-        &["build", "--root", "book-src", "--out", "site"],
-        tmp.path(),
-    );
+    let bad = closecodes(&BUILD, tmp.path());
     let stderr = String::from_utf8_lossy(&bad.stderr);
     assert_eq!(bad.status.code(), Some(1), "{stderr}");
     assert!(
@@ -581,10 +576,7 @@ fn a_failed_build_keeps_the_previous_site_whole() {
 
     // A failure inside mdBook (a missing translation) after validation passed.
     std::fs::remove_file(book.join("src/guide.zh.md")).unwrap();
-    let bad = closecodes(
-        &["build", "--root", "book-src", "--out", "site"],
-        tmp.path(),
-    );
+    let bad = closecodes(&BUILD, tmp.path());
     let stderr = String::from_utf8_lossy(&bad.stderr);
     assert_eq!(bad.status.code(), Some(1), "{stderr}");
     assert!(
@@ -1024,7 +1016,7 @@ fn a_killed_build_leaves_the_site_whole() {
     let _ = bins();
     let tmp = tempfile::tempdir().unwrap();
     copy_dir(&fixture("book"), &tmp.path().join("book-src"));
-    let args = ["build", "--root", "book-src", "--out", "site"];
+    let args = BUILD;
     assert!(closecodes(&args, tmp.path()).status.success());
     let site = tmp.path().join("site");
     let good = snapshot(&site);
@@ -1062,7 +1054,7 @@ fn a_full_disk_or_a_read_only_parent_leaves_the_site_whole() {
     let (bin, _) = bins();
     let tmp = tempfile::tempdir().unwrap();
     copy_dir(&fixture("book"), &tmp.path().join("book-src"));
-    let args = ["build", "--root", "book-src", "--out", "site"];
+    let args = BUILD;
     assert!(closecodes(&args, tmp.path()).status.success());
     let site = tmp.path().join("site");
     let good = snapshot(&site);
@@ -1178,15 +1170,7 @@ fn build_links_pages_absolutely_with_a_site_url() {
         ),
     )
     .unwrap();
-    let out = closecodes(
-        &["build", "--root", "book-src", "--out", "site"],
-        tmp.path(),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    build_ok(tmp.path());
     let zh = std::fs::read_to_string(tmp.path().join("site/zh/codes/1006.html")).unwrap();
     for want in [
         r#"<link rel="canonical" href="https://closecodes.example/zh/codes/1006.html">"#,

@@ -85,12 +85,11 @@ async fn get(addr: SocketAddr, from: &str, path: &str) -> (u16, bool, String) {
     (status, whole, body.to_owned())
 }
 
-fn site() -> (tempfile::TempDir, std::path::PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    copy_dir(&fixture("book"), &tmp.path().join("book-src"));
+/// `closecodes build` of the fixture book in `dir/book-src` into `dir/site`; it must succeed.
+fn build(dir: &Path) {
     let out = Command::new(&bins().0)
         .args(["build", "--root", "book-src", "--out", "site"])
-        .current_dir(tmp.path())
+        .current_dir(dir)
         .output()
         .unwrap();
     assert!(
@@ -98,6 +97,13 @@ fn site() -> (tempfile::TempDir, std::path::PathBuf) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// The fixture book built into a temporary folder: the folder, and the site in it.
+fn site() -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("book"), &tmp.path().join("book-src"));
+    build(tmp.path());
     let site = tmp.path().join("site");
     (tmp, site)
 }
@@ -210,17 +216,8 @@ async fn replacing_the_site_while_serving_never_breaks_a_page() {
         .collect();
     let book = tmp.path().to_owned();
     let rebuilds = tokio::task::spawn_blocking(move || {
-        for i in 0..5 {
-            let out = Command::new(&bins().0)
-                .args(["build", "--root", "book-src", "--out", "site"])
-                .current_dir(&book)
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "rebuild {i}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+        for _ in 0..5 {
+            build(&book);
         }
     });
     rebuilds.await.unwrap();

@@ -31,19 +31,7 @@ fn state() -> Arc<AppState> {
 }
 
 async fn get(uri: &str, headers: &[(&str, &str)]) -> (StatusCode, axum::http::HeaderMap, String) {
-    let mut req = Request::builder().uri(uri);
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    let resp = server::app(state())
-        .oneshot(req.body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let body = axum::body::to_bytes(resp.into_body(), 1 << 22)
-        .await
-        .unwrap();
+    let (status, headers, body) = get_bytes(uri, headers).await;
     (status, headers, String::from_utf8_lossy(&body).into_owned())
 }
 

@@ -16,7 +16,14 @@ const BROTLI_QUALITY: u32 = 5;
 /// Write `.br` and `.gz` beside every text file below `dir`, on every core.
 pub fn precompress(dir: &Path) -> Result<(), crate::site::Error> {
     let mut files = Vec::new();
-    collect(dir, &mut files)?;
+    for (p, rel) in crate::site::site_files(dir)? {
+        let text = rel
+            .rsplit_once('.')
+            .is_some_and(|(_, ext)| TEXT.contains(&ext));
+        if text && std::fs::metadata(&p)?.len() >= MIN_BYTES {
+            files.push(p);
+        }
+    }
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let chunk = files.len().div_ceil(threads).max(1);
     std::thread::scope(|s| {
@@ -31,24 +38,6 @@ pub fn precompress(dir: &Path) -> Result<(), crate::site::Error> {
     })
 }
 
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), crate::site::Error> {
-    for e in std::fs::read_dir(dir)? {
-        let e = e?;
-        let p = e.path();
-        if e.file_type()?.is_dir() {
-            collect(&p, out)?;
-        } else if p
-            .extension()
-            .and_then(|x| x.to_str())
-            .is_some_and(|x| TEXT.contains(&x))
-            && e.metadata()?.len() >= MIN_BYTES
-        {
-            out.push(p);
-        }
-    }
-    Ok(())
-}
-
 fn compress_one(file: &Path) -> Result<(), crate::site::Error> {
     let bytes = std::fs::read(file).map_err(|e| format!("reading {}: {e}", file.display()))?;
     let sibling = |ext: &str| {
@@ -58,7 +47,7 @@ fn compress_one(file: &Path) -> Result<(), crate::site::Error> {
     };
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     gz.write_all(&bytes)?;
-    write(&sibling(".gz"), &gz.finish()?)?;
+    crate::site::write(&sibling(".gz"), gz.finish()?)?;
     let mut br = Vec::new();
     let params = brotli::enc::BrotliEncoderParams {
         quality: BROTLI_QUALITY as i32,
@@ -66,9 +55,5 @@ fn compress_one(file: &Path) -> Result<(), crate::site::Error> {
         ..Default::default()
     };
     brotli::BrotliCompress(&mut &bytes[..], &mut br, &params)?;
-    write(&sibling(".br"), &br)
-}
-
-fn write(path: &Path, bytes: &[u8]) -> Result<(), crate::site::Error> {
-    std::fs::write(path, bytes).map_err(|e| format!("writing {}: {e}", path.display()).into())
+    crate::site::write(&sibling(".br"), br)
 }

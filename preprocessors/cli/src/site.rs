@@ -200,39 +200,49 @@ fn robots(site_url: Option<&str>) -> String {
     out
 }
 
-/// Pages a search engine should know: every HTML page but the print pages, the 404 pages and
-/// mdBook's table-of-contents fallback; paths relative to `lang_dir`, sorted.
-fn listed_pages(lang_dir: &Path, skip_zh: bool) -> Result<Vec<String>, Error> {
+/// Every file below `dir` with its path relative to it (`/`-separated), in path order.
+pub(crate) fn site_files(dir: &Path) -> Result<Vec<(std::path::PathBuf, String)>, Error> {
     let mut out = Vec::new();
-    let mut stack = vec![lang_dir.to_owned()];
+    let mut stack = vec![dir.to_owned()];
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(&d)? {
             let p = e?.path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
             let rel = p
-                .strip_prefix(lang_dir)
+                .strip_prefix(dir)
                 .unwrap_or(&p)
                 .to_string_lossy()
                 .replace('\\', "/");
-            if p.is_dir() {
-                if !(skip_zh && rel == "zh") {
-                    stack.push(p);
-                }
-            } else if rel.ends_with(".html")
-                && !["print.html", "404.html", "toc.html"].contains(&rel.as_str())
-            {
-                out.push(rel);
-            }
+            out.push((p, rel));
         }
     }
-    out.sort();
+    out.sort_by(|a, b| a.1.cmp(&b.1));
     Ok(out)
+}
+
+/// Whether the file at `rel` is a page a reader can land on: HTML, but not a 404 router or the
+/// sidebar's `toc.html` (`handshake/404.html` is an article like any other).
+fn is_page(rel: &str) -> bool {
+    rel.ends_with(".html") && !["404.html", "zh/404.html", "toc.html", "zh/toc.html"].contains(&rel)
 }
 
 /// `sitemap.xml` (sitemaps.org 0.9): every page of both languages once, each with its
 /// `xhtml:link` alternates (`en`, `zh`, `x-default`) when it exists in both.
 fn sitemap(dir: &Path, site: &str) -> Result<String, Error> {
-    let en = listed_pages(dir, true)?;
-    let zh = listed_pages(&dir.join("zh"), false)?;
+    // Pages of each language, relative to its root; the print pages repeat every article.
+    let (mut en, mut zh) = (Vec::new(), Vec::new());
+    for (_, rel) in site_files(dir)? {
+        if !is_page(&rel) || rel == "print.html" || rel == "zh/print.html" {
+            continue;
+        }
+        match rel.strip_prefix("zh/") {
+            Some(z) => zh.push(z.to_owned()),
+            None => en.push(rel),
+        }
+    }
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n",
     );
@@ -262,7 +272,7 @@ fn sitemap(dir: &Path, site: &str) -> Result<String, Error> {
 }
 
 /// Write `contents` to `path`; the error names the file (a full disk says which write failed).
-fn write(path: &Path, contents: impl AsRef<[u8]>) -> Result<(), Error> {
+pub(crate) fn write(path: &Path, contents: impl AsRef<[u8]>) -> Result<(), Error> {
     std::fs::write(path, contents).map_err(|e| format!("writing {}: {e}", path.display()).into())
 }
 
@@ -285,60 +295,43 @@ fn absolute_site(u: &str) -> Result<String, Error> {
 /// Every page of the built site gets `<link rel="canonical">` and `og:url` with its absolute
 /// address, and its `hreflang` links made absolute (search engines ignore relative ones).
 fn link_absolutely(site_dir: &Path, site: &str) -> Result<(), Error> {
-    let mut stack = vec![site_dir.to_owned()];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir)? {
-            let p = e?.path();
-            if p.is_dir() {
-                stack.push(p);
-                continue;
-            }
-            let rel = p
-                .strip_prefix(site_dir)
-                .unwrap_or(&p)
-                .to_string_lossy()
-                .replace('\\', "/");
-            // The 404 routers answer every missing address, and toc.html is the sidebar's;
-            // handshake/404.html is an article like any other.
-            if !rel.ends_with(".html")
-                || ["404.html", "zh/404.html", "toc.html", "zh/toc.html"].contains(&rel.as_str())
-            {
-                continue;
-            }
-            let html = std::fs::read_to_string(&p)?;
-            let Some(head_end) = html.find("</head>") else {
-                continue;
+    for (p, rel) in site_files(site_dir)? {
+        if !is_page(&rel) {
+            continue;
+        }
+        let html = std::fs::read_to_string(&p)?;
+        let Some(head_end) = html.find("</head>") else {
+            continue;
+        };
+        let own = format!("{site}/{rel}");
+        // hreflang links, relative to this page, made absolute.
+        let mut out = String::with_capacity(html.len() + 256);
+        let mut rest = &html[..head_end];
+        let marker = "hreflang=\"";
+        while let Some(i) = rest.find(marker) {
+            let (before, after) = rest.split_at(i);
+            out.push_str(before);
+            let Some(h) = after.find("href=\"") else {
+                out.push_str(after);
+                rest = "";
+                break;
             };
-            let own = format!("{site}/{rel}");
-            // hreflang links, relative to this page, made absolute.
-            let mut out = String::with_capacity(html.len() + 256);
-            let mut rest = &html[..head_end];
-            let marker = "hreflang=\"";
-            while let Some(i) = rest.find(marker) {
-                let (before, after) = rest.split_at(i);
-                out.push_str(before);
-                let Some(h) = after.find("href=\"") else {
-                    out.push_str(after);
-                    rest = "";
-                    break;
-                };
-                let start = h + "href=\"".len();
-                let Some(len) = after[start..].find('"') else {
-                    out.push_str(after);
-                    rest = "";
-                    break;
-                };
-                out.push_str(&after[..start]);
-                out.push_str(&resolve(site, &rel, &after[start..start + len]));
-                rest = &after[start + len..];
-            }
-            out.push_str(rest);
-            out.push_str(&format!(
+            let start = h + "href=\"".len();
+            let Some(len) = after[start..].find('"') else {
+                out.push_str(after);
+                rest = "";
+                break;
+            };
+            out.push_str(&after[..start]);
+            out.push_str(&resolve(site, &rel, &after[start..start + len]));
+            rest = &after[start + len..];
+        }
+        out.push_str(rest);
+        out.push_str(&format!(
                 "<link rel=\"canonical\" href=\"{own}\">\n<meta property=\"og:url\" content=\"{own}\">\n"
             ));
-            out.push_str(&html[head_end..]);
-            write(&p, out)?;
-        }
+        out.push_str(&html[head_end..]);
+        write(&p, out)?;
     }
     Ok(())
 }
