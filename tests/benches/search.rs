@@ -4,7 +4,9 @@
 //! 1. Index build time on the shipped data and on a generated registry of 5,000 entries.
 //! 2. In-process query latency, snippets included, p50/p99 over the relevance queries repeated
 //!    (goals: p99 < 0.25 ms shipped, < 2 ms at 5,000 entries).
-//! 3. `closecodes explain 1006` against `rustc --explain E0308`, alternated (goal ≤ 0.5×).
+//! 3. `closecodes explain 1006` and `closecodes search` against `rustc --explain E0308`,
+//!    alternated (goal for explain ≤ 0.2×, peak RSS ≤ 6 MiB); `closecodes serve` ready to answer
+//!    (goal ≤ 150 ms).
 //! 4. HTTP with `wrk` (2 threads, 64 connections): `/api/search` and a static page (goal ≥ 5,000
 //!    requests/s, p99 < 10 ms), then RSS after 1 minute and after 5 minutes of load
 //!    (`CLOSECODES_SOAK_SECS` shortens the soak; 0 skips it).
@@ -86,6 +88,38 @@ fn median_build(reg: &Registry, runs: usize) -> Duration {
         .collect();
     t.sort();
     t[t.len() / 2]
+}
+
+/// The HTTP status of `GET path` on `addr`, or `None` when nothing answers yet.
+fn status(addr: &str, path: &str) -> Option<u16> {
+    use std::io::{Read, Write};
+    let mut c = std::net::TcpStream::connect(addr).ok()?;
+    c.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        c,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut head = [0u8; 12];
+    c.read_exact(&mut head).ok()?;
+    std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
+}
+
+/// Peak resident memory of one run, in KiB, as GNU time reports it.
+fn peak_rss_kib(bin: &Path, args: &[&str]) -> Option<u64> {
+    let out = Command::new("/usr/bin/time")
+        .args(["-f", "%M"])
+        .arg(bin)
+        .args(args)
+        .stdout(Stdio::null())
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stderr)
+        .trim()
+        .lines()
+        .last()?
+        .parse()
+        .ok()
 }
 
 fn wall(cmd: &mut Command) -> Duration {
@@ -170,22 +204,48 @@ fn main() {
         );
     }
 
-    // 3. explain against rustc --explain, alternated.
+    // 3. explain (and search) against rustc --explain, alternated.
     let (closecodes, _) = bins().clone();
-    let (mut ours, mut rustc) = (Vec::new(), Vec::new());
+    let (mut ours, mut search, mut rustc) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..15 {
         ours.push(wall(Command::new(&closecodes).args(["explain", "1006"])));
         rustc.push(wall(Command::new("rustc").args(["--explain", "E0308"])));
+        search.push(wall(
+            Command::new(&closecodes).args(["search", "abnormal closure"]),
+        ));
     }
-    ours.sort();
-    rustc.sort();
-    let (o, r) = (ours[ours.len() / 2], rustc[rustc.len() / 2]);
+    let median = |v: &mut Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2].as_secs_f64()
+    };
+    let (o, s, r) = (median(&mut ours), median(&mut search), median(&mut rustc));
     println!(
         "| `closecodes explain 1006` / `rustc --explain E0308` (median wall time) | {:.1} ms / {:.1} ms = {:.2}× |",
-        o.as_secs_f64() * 1e3,
-        r.as_secs_f64() * 1e3,
-        o.as_secs_f64() / r.as_secs_f64()
+        o * 1e3,
+        r * 1e3,
+        o / r
     );
+    println!(
+        "| `closecodes search 'abnormal closure'` / `rustc --explain E0308` (median wall time) | {:.1} ms / {:.1} ms = {:.2}× |",
+        s * 1e3,
+        r * 1e3,
+        s / r
+    );
+    for (name, args) in [
+        ("explain 1006", &["explain", "1006"][..]),
+        (
+            "search 'abnormal closure'",
+            &["search", "abnormal closure"][..],
+        ),
+    ] {
+        match peak_rss_kib(&closecodes, args) {
+            Some(kib) => println!(
+                "| `closecodes {name}` peak RSS | {:.1} MiB |",
+                kib as f64 / 1024.0
+            ),
+            None => println!("| `closecodes {name}` peak RSS | GNU time not found |"),
+        }
+    }
 
     // 4. HTTP.
     if Command::new("wrk").arg("--version").output().is_err() {
@@ -202,6 +262,32 @@ fn main() {
         .unwrap();
     assert!(st.success());
     let addr = "127.0.0.1:39417";
+    // Ready: from spawning `serve --site` to the first `/api/search` answered 200, 5 starts.
+    let mut ready = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let mut server = Command::new(&closecodes)
+            .args(["serve", "--addr", addr, "--site"])
+            .arg(&site)
+            .current_dir(&root)
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        while status(addr, "/api/search?q=abnormal") != Some(200) {
+            assert!(
+                t.elapsed() < Duration::from_secs(30),
+                "serve never answered"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        ready.push(t.elapsed());
+        let _ = server.kill();
+        let _ = server.wait();
+    }
+    println!(
+        "| `closecodes serve --site` ready (spawn to first `/api/search` 200, median of 5) | {:.1} ms |",
+        median(&mut ready) * 1e3
+    );
     let mut server = Command::new(&closecodes)
         .args(["serve", "--addr", addr, "--site"])
         .arg(&site)

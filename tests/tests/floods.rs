@@ -1,7 +1,8 @@
 //! The real `closecodes serve` process under floods and rebuilds: 10,000 lab connection attempts
 //! from one address leave its memory within 20 MiB of where it started and other readers served;
 //! replacing the site folder while serving (`closecodes build --out` on the folder being served)
-//! never yields an error status or a truncated page.
+//! never yields an error status or a truncated page; it opens the search index the site was built
+//! with.
 
 use closecodes_tests::{bins, copy_dir, fixture, repo_root};
 use std::io::{BufRead, BufReader};
@@ -15,6 +16,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 struct Server {
     child: Child,
     addr: SocketAddr,
+    /// What it printed before its address (notes about the site and its index).
+    notes: Vec<String>,
 }
 
 impl Server {
@@ -29,15 +32,17 @@ impl Server {
             .spawn()
             .unwrap();
         let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let mut notes = Vec::new();
         let addr = loop {
             let line = lines.next().expect("serve printed its address").unwrap();
             if let Some(rest) = line.split("http://").nth(1) {
                 break rest.split('/').next().unwrap().parse().unwrap();
             }
+            notes.push(line);
         };
         // Keep draining stderr so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        Server { child, addr }
+        Server { child, addr, notes }
     }
 
     /// Resident memory in KiB (`VmRSS`).
@@ -228,4 +233,49 @@ async fn replacing_the_site_while_serving_never_breaks_a_page() {
     }
     eprintln!("{fetched} pages fetched during 5 rebuilds, all whole");
     assert!(fetched >= 100, "only {fetched} fetches during the rebuilds");
+}
+
+/// `closecodes build` writes the site's search index and `serve --site` opens it instead of
+/// indexing at start: search finds the fixture book's three entries, not the shipped data (which
+/// `--root` would supply). A damaged index is named on stderr and the server indexes instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_opens_the_search_index_the_site_was_built_with() {
+    let (_tmp, site) = site();
+    let saved = site.join("search-index.bin");
+    assert!(std::fs::metadata(&saved).unwrap().len() > 10_000);
+    let codes = |body: &str| -> Vec<u64> {
+        let v: serde_json::Value = serde_json::from_str(body).unwrap();
+        v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|h| h["code"].as_u64())
+            .collect()
+    };
+    {
+        let server = Server::start(&site);
+        assert!(server.notes.is_empty(), "{:?}", server.notes);
+        let (status, _, body) = get(server.addr, "127.0.0.1", "/api/search?q=abnormal").await;
+        assert_eq!(status, 200);
+        assert_eq!(codes(&body).first(), Some(&1006), "{body}");
+        // 1001 is in the shipped data, not in the fixture's.
+        let (_, _, body) = get(server.addr, "127.0.0.1", "/api/search?q=going%20away").await;
+        assert!(!codes(&body).contains(&1001), "{body}");
+    }
+    let bytes = std::fs::read(&saved).unwrap();
+    std::fs::write(&saved, &bytes[..bytes.len() / 3]).unwrap();
+    let server = Server::start(&site);
+    assert!(
+        server.notes.iter().any(|l| l.contains("indexing now")
+            && l.contains("search-index.bin")
+            && l.contains("rebuild the site")),
+        "{:?}",
+        server.notes
+    );
+    let (status, _, body) = get(server.addr, "127.0.0.1", "/api/search?q=going%20away").await;
+    assert_eq!(status, 200);
+    assert!(
+        codes(&body).contains(&1001),
+        "indexed from --root's data: {body}"
+    );
 }

@@ -70,3 +70,40 @@ fn relevance_suite() {
         rate * 100.0
     );
 }
+
+/// The index `closecodes build` writes into the site answers every query of both suites exactly as
+/// the index it was saved from, and so does the one `closecodes` compiles in (a stale one fails
+/// here); bytes it cannot read are refused with an error, not a panic.
+#[test]
+fn a_saved_index_answers_like_the_one_it_was_saved_from() {
+    let reg = registry::load(&repo_root().join("data")).unwrap();
+    let built = SearchIndex::build(reg).unwrap();
+    let bytes = built.to_bytes().unwrap();
+    let opened = SearchIndex::from_bytes(&bytes).unwrap();
+    let compiled = closecodes_cli::embedded::try_search_index().unwrap();
+    let mut queries = Vec::new();
+    for (file, query_col, lang_col) in [("relevance.tsv", 0, 1), ("questions.tsv", 1, 0)] {
+        let tsv = std::fs::read_to_string(repo_root().join("tests/fixtures").join(file)).unwrap();
+        for line in tsv.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+            let cols: Vec<&str> = line.split('\t').collect();
+            let lang = Lang::from_tag(cols[lang_col]).unwrap();
+            queries.push((cols[query_col].to_owned(), lang));
+        }
+    }
+    assert!(queries.len() > 400, "{} queries", queries.len());
+    for (q, lang) in &queries {
+        let a = serde_json::to_string(&built.search(q, *lang, 10)).unwrap();
+        let b = serde_json::to_string(&opened.search(q, *lang, 10)).unwrap();
+        assert_eq!(a, b, "{q:?}");
+        let c = serde_json::to_string(&compiled.search(q, *lang, 10)).unwrap();
+        assert_eq!(a, c, "compiled in: {q:?}");
+    }
+    for bad in [
+        &bytes[..bytes.len() / 2],
+        &bytes[..0],
+        b"not an index".as_slice(),
+    ] {
+        let err = SearchIndex::from_bytes(bad).err().expect("refused");
+        assert!(err.to_string().contains("rebuild the site"), "{err}");
+    }
+}

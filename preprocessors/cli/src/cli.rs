@@ -199,7 +199,10 @@ pub fn search(
     color: ColorChoice,
     data: Option<&Path>,
 ) -> Result<(), Error> {
-    let index = SearchIndex::build(registry(data)?)?;
+    let index = match data {
+        Some(d) => SearchIndex::build(registry::load(d)?)?,
+        None => crate::embedded::try_search_index()?,
+    };
     let answer = index.search(q, lang, limit);
     if json {
         return emit(&(serde_json::to_string_pretty(&answer.results)? + "\n"));
@@ -373,18 +376,25 @@ pub fn explain(
     hyperlinks: HyperlinkChoice,
     data: Option<&Path>,
 ) -> Result<(), Error> {
-    let reg = registry(data)?;
-    let (entry, asked) = match explain::lookup(&reg, q, lang) {
-        Lookup::Found(e, asked) => (e, asked),
-        Lookup::NotFound(msg) => return Err(msg.into()),
+    // A number with the shipped data: the article the build script rendered, nothing decoded.
+    let md = match data.is_none().then(|| explain::compiled(q, lang)).flatten() {
+        Some(md) => md,
+        None => {
+            let reg = registry(data)?;
+            let (entry, asked) = match explain::lookup(&reg, q, lang) {
+                Lookup::Found(e, asked) => (e, asked),
+                Lookup::NotFound(msg) => return Err(msg.into()),
+            };
+            let mut md = explain::markdown(&reg, entry, asked, lang);
+            // A name no API defines gets its warning right under the title.
+            if let Some(note) = explain::legacy_note(&reg, entry, q, lang)
+                && let Some(at) = md.find("\n\n")
+            {
+                md.insert_str(at + 2, &format!("> {note}\n\n"));
+            }
+            md
+        }
     };
-    let mut md = explain::markdown(&reg, entry, asked, lang);
-    // A name no API defines gets its warning right under the title.
-    if let Some(note) = explain::legacy_note(&reg, entry, q, lang)
-        && let Some(at) = md.find("\n\n")
-    {
-        md.insert_str(at + 2, &format!("> {note}\n\n"));
-    }
     if !color.enabled() {
         return emit(&md);
     }
@@ -433,14 +443,28 @@ pub fn serve(
     if !site.join("index.html").is_file() {
         return Err(format!("{}: no index.html; is this a built site?", site.display()).into());
     }
-    let data = root.join("data");
-    let reg = if data.is_dir() {
-        registry::load(&data)?
-    } else {
-        crate::embedded::try_registry()?
+    // The index the site was built with; a site without one (or from another version) is
+    // indexed here, from the book's data when there is some, else from the data built in.
+    let saved = std::fs::read(site.join(crate::site::SEARCH_INDEX))
+        .map_err(|e| e.to_string())
+        .and_then(|b| SearchIndex::from_bytes(&b).map_err(|e| e.to_string()));
+    let index = match saved {
+        Ok(index) => index,
+        Err(why) => {
+            eprintln!(
+                "note: indexing now, as {} has no usable {} ({why})",
+                site.display(),
+                crate::site::SEARCH_INDEX
+            );
+            let data = root.join("data");
+            if data.is_dir() {
+                SearchIndex::build(registry::load(&data)?)?
+            } else {
+                crate::embedded::try_search_index()?
+            }
+        }
     };
-    let entries = reg.entries().len();
-    let index = SearchIndex::build(reg)?;
+    let entries = index.registry().entries().len();
     let (going_away, shutting_down) = tokio::sync::watch::channel(false);
     let lab = crate::lab::Lab::new(shutting_down);
     let state = Arc::new(server::AppState {

@@ -6,8 +6,8 @@
 //! (`COLUMNS`, at most 100) and, when longer than the screen, sent through `$PAGER` (`less -R`).
 
 use crate::search::Names;
-use closecodes::registry::{Entry, Key, Lang, MAX_CODE, PageRef, Registry, RuntimeKind};
-use closecodes::render::Renderer;
+use closecodes::registry::{Entry, Key, Lang, MAX_CODE, Registry, RuntimeKind};
+use closecodes::render::explain;
 
 /// What `explain` was asked about.
 #[derive(Debug)]
@@ -101,141 +101,40 @@ pub fn legacy_note(reg: &Registry, e: &Entry, query: &str, lang: Lang) -> Option
     })
 }
 
-/// The article as Markdown.
+/// The article as Markdown, ready to show.
 pub fn markdown(reg: &Registry, e: &Entry, asked: Option<u16>, lang: Lang) -> String {
-    let r = Renderer::new(None).ok();
-    let s = |k: &str| {
-        r.as_ref()
-            .map_or_else(|| k.to_owned(), |r| r.string(lang, k))
-    };
-    let colon = s("colon");
-    let fact = |k: &str, v: String| format!("- {}{colon}{v}\n", s(k));
-    let t = e.text(lang);
-    let mut md = format!("# {} {}\n\n", e.key.label(), t.title);
-    if let Some(code) = asked {
-        md.push_str(&match lang {
-            Lang::En => format!("> {code} has no article of its own; it falls in this range.\n\n"),
-            Lang::Zh => format!("> {code} 没有单独的条目，它属于本区间。\n\n"),
-        });
+    explain::finish(&explain::article(reg, e, lang), asked, lang, &site_base())
+}
+
+/// The article on a number (`1006`, `#1006`, a code inside a range) as the build script rendered
+/// it from the compiled-in registry: no registry is decoded. `None` for anything else, and when no
+/// registry is compiled in.
+pub fn compiled(query: &str, lang: Lang) -> Option<String> {
+    let digits = query.trim().trim_start_matches(['#', 'e', 'E']);
+    if digits.is_empty() || digits.len() > 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
     }
-    md.push_str(&format!("{}\n\n", t.summary));
-    let range = matches!(e.key, Key::Range(..));
-    let wire = match (e.wire, range) {
-        (true, false) => "wire_yes",
-        (false, false) => "wire_no",
-        (true, true) => "wire_yes_range",
-        (false, true) => "wire_no_range",
-    };
-    md.push_str(&fact("fact_name", e.name.clone()));
-    md.push_str(&fact(
-        "fact_status",
-        s(&format!("status_{}", e.status.key())),
-    ));
-    if let Some(reg) = e.registration {
-        md.push_str(&fact(
-            "fact_registration",
-            s(&format!("registration_{}", reg.key())),
-        ));
-    }
-    md.push_str(&fact("fact_wire", s(wire)));
-    md.push_str(&format!(
-        "- {}{colon}{}\n",
-        s("fact_script_html")
-            .replace("<code>", "`")
-            .replace("</code>", "`"),
-        s(if e.script { "script_yes" } else { "script_no" })
-    ));
-    if !e.senders.is_empty() {
-        let senders: Vec<String> = e
-            .senders
-            .iter()
-            .map(|x| s(&format!("sender_{}", x.key())))
-            .collect();
-        let sep = if lang == Lang::Zh { "、" } else { ", " };
-        md.push_str(&fact("fact_senders", senders.join(sep)));
-    }
-    for (head, body) in [
-        ("h_explanation", &t.explanation),
-        ("h_causes", &t.causes),
-        ("h_diagnosis", &t.diagnosis),
-        ("h_client", &t.client),
-        ("h_server", &t.server),
-    ] {
-        if let Some(body) = body {
-            let body = match lang {
-                Lang::Zh => closecodes::render::join_cjk_lines(body),
-                Lang::En => body.clone(),
-            };
-            md.push_str(&format!("\n## {}\n\n{}\n", s(head), body.trim_end()));
-        }
-    }
-    let label = |key: &str| {
-        reg.runtime(key)
-            .map_or_else(|| key.to_owned(), |r| r.label(lang).to_owned())
-    };
-    let constants: Vec<String> = e
-        .constants
+    let code: u16 = digits.parse().ok().filter(|c| *c <= MAX_CODE)?;
+    let articles = crate::embedded::ARTICLES;
+    // The same order as `Registry::resolve`: the code's own entry, else the first range holding it.
+    let (range, _, _, en, zh) = articles
         .iter()
-        .map(|c| match &c.name {
-            Some(n) => format!("- {}{colon}`{n}`", label(&c.runtime)),
-            None => format!("- {}{colon}*{}*", label(&c.runtime), s("no_constant")),
-        })
-        .collect();
-    if !constants.is_empty() {
-        md.push_str(&format!(
-            "\n## {}\n\n{}\n",
-            s("h_constants"),
-            constants.join("\n")
-        ));
-    }
-    let errors = reg.errors_on(&PageRef::Code(e.key));
-    if !errors.is_empty() {
-        md.push_str(&format!("\n## {}\n\n", s("h_errors")));
-        for x in &errors {
-            md.push_str(&format!("- {}{colon}`{}`\n", label(&x.runtime), x.text));
-        }
-    }
-    let related: Vec<Key> = e
-        .related
-        .iter()
-        .filter_map(|r| match r {
-            PageRef::Code(k) => Some(*k),
-            _ => None,
-        })
-        .collect();
-    if !related.is_empty() {
-        md.push_str(&format!("\n## {}\n\n", s("h_related")));
-        for k in related {
-            let title = reg
-                .get(k)
-                .map_or(String::new(), |x| x.text(lang).title.clone());
-            md.push_str(&format!(
-                "- {} {title} (`closecodes explain {}`)\n",
-                k.label(),
-                k.slug()
-            ));
-        }
-    }
-    if !e.sources.is_empty() {
-        md.push_str(&format!("\n## {}\n\n", s("h_sources")));
-        for x in &e.sources {
-            md.push_str(&format!("- {}{colon}<{}>\n", x.title, x.url));
-        }
-    }
-    let prefix = if lang == Lang::Zh { "/zh/" } else { "/" };
-    // The article's own address: absolute when the published site's address is known.
-    let base = std::env::var(SITE_URL_VAR)
+        .find(|a| !a.0 && a.1 == code)
+        .or_else(|| articles.iter().find(|a| a.0 && (a.1..=a.2).contains(&code)))?;
+    let asked = range.then_some(code);
+    let article = if lang == Lang::Zh { zh } else { en };
+    Some(explain::finish(article, asked, lang, &site_base()))
+}
+
+/// The published site's address for an article's last line: [`SITE_URL_VAR`], else book.toml's
+/// `site-url` as built in, else empty (the line then shows the path alone).
+fn site_base() -> String {
+    std::env::var(SITE_URL_VAR)
         .ok()
         .or_else(|| crate::embedded::SITE_URL.map(str::to_owned))
         .map(|u| u.trim().trim_end_matches('/').to_owned())
         .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
-        .unwrap_or_default();
-    md.push_str(&format!(
-        "\n{}{colon}{base}{prefix}{}\n",
-        s("online"),
-        e.page_path()
-    ));
-    md
+        .unwrap_or_default()
 }
 
 /// The environment variable with the published site's address (`https://closecodes.example`);

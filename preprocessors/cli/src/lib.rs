@@ -3,14 +3,10 @@
 
 pub mod cli;
 pub mod compress;
-pub mod docs;
+pub use closecodes_search::{docs, guides, search, tokenize, typos};
 pub mod embedded;
 pub mod explain;
-pub mod guides;
 pub mod lab;
-pub mod search;
 pub mod server;
 pub mod site;
 pub mod terminal;
-pub mod tokenize;
-pub mod typos;

@@ -13,6 +13,9 @@ use std::path::Path;
 /// A failure, printed once by `main`.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
+/// The search index of a built site, at its root (see [`crate::search::SearchIndex::to_bytes`]).
+pub const SEARCH_INDEX: &str = "search-index.bin";
+
 /// `closecodes check PATH`: validate the data, and check Chinese prose for the glossary's banned
 /// variants ([`lint`]). A folder is checked whole, with the book around it: the Chinese guides
 /// (`src/**/*.zh.md`), UI strings, theme scripts and CLI messages found in the folder's parent. A
@@ -171,6 +174,10 @@ fn write_site(
             .map_err(|e| format!("building the {} site: {e:#}", lang.code()))?;
     }
     write(&dir.join("codes.json"), closecodes::json::to_json(reg))?;
+    // The search index, built once here: `closecodes serve --site` opens it instead of indexing.
+    let guides = crate::guides::load(&root.join("src/guides"));
+    let index = crate::search::SearchIndex::build_with(reg.clone(), &guides)?;
+    write(&dir.join(SEARCH_INDEX), index.to_bytes()?)?;
     write(&dir.join("404.html"), not_found_page(reg, Lang::En))?;
     write(&dir.join("zh/404.html"), not_found_page(reg, Lang::Zh))?;
     describe_pages(reg, root, dir, site_url)?;

@@ -6,6 +6,7 @@
 //! translated, table cells escaped, links relative to the page) and hands it to the template; it
 //! reads no YAML of the data and writes no files.
 
+pub mod explain;
 mod pages;
 
 use crate::registry::{Entry, Key, Lang, LimitKind, PageRef, Registry, ServerSaw};

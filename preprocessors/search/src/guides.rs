@@ -2,11 +2,13 @@
 //! `<slug>.zh.md`, title from the first heading, body as plain text. The shipped guides are
 //! compiled in (`build.rs`); `load` reads a book's `src/guides` for `--data` users.
 
+include!(concat!(env!("OUT_DIR"), "/guides.rs"));
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
 /// One guide in both languages.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Guide {
     /// `timeouts` for `src/guides/timeouts.md`.
     pub slug: String,
@@ -16,7 +18,7 @@ pub struct Guide {
 
 /// The shipped guides (the index page of the guides is not a result).
 pub fn embedded() -> Vec<Guide> {
-    from_files(crate::embedded::GUIDES.iter().map(|(n, t)| (*n, *t)))
+    from_files(GUIDES.iter().map(|(n, t)| (*n, *t)))
 }
 
 /// The guides of a book's `src/guides` folder; missing folder or files give fewer guides.

@@ -95,6 +95,57 @@ pub struct SearchIndex {
     protocol_words: Vec<(String, Vec<String>)>,
     /// The words of the short fields, for one-edit typo correction.
     typos: crate::typos::Typos,
+    /// The guides the index was built from (saved with it).
+    guides: Vec<Guide>,
+}
+
+/// The schema's fields, and the schema itself: the same when an index is built and opened.
+fn schema() -> (Schema, Fields) {
+    let mut sb = Schema::builder();
+    let text = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(ANALYZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let ident = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(IDENT_ANALYZER)
+            .set_index_option(IndexRecordOption::WithFreqs),
+    );
+    let fields = Fields {
+        ord: sb.add_u64_field("ord", FAST),
+        numbers: sb.add_text_field("numbers", text.clone()),
+        title: sb.add_text_field("title", text.clone()),
+        summary: sb.add_text_field("summary", text.clone()),
+        names: sb.add_text_field("names", ident),
+        errors: sb.add_text_field("errors", text.clone()),
+        body_en: sb.add_text_field("body_en", text.clone()),
+        body_zh: sb.add_text_field("body_zh", text),
+    };
+    (sb.build(), fields)
+}
+
+/// Our analyzers, under the names the schema gives them.
+fn register_analyzers(index: &Index) {
+    index
+        .tokenizers()
+        .register(ANALYZER, tokenize::analyzer(true));
+    index
+        .tokenizers()
+        .register(IDENT_ANALYZER, tokenize::identifier_analyzer());
+}
+
+/// Changes whenever what [`SearchIndex::to_bytes`] writes changes shape.
+const SAVED_FORMAT: u32 = 1;
+
+/// A saved index: what [`SearchIndex::from_bytes`] needs to answer exactly as the index that
+/// was saved.
+#[derive(Serialize, serde::Deserialize)]
+struct Saved {
+    format: u32,
+    registry: Registry,
+    guides: Vec<Guide>,
+    files: Vec<(String, Vec<u8>)>,
 }
 
 /// Words too common in protocol names to say which protocol a query is about.
@@ -162,10 +213,18 @@ pub struct Answer {
     pub results: Vec<Hit>,
 }
 
-/// An index could not be built (tantivy failed; should not happen with an in-RAM index).
+/// An index could not be built or opened.
 #[derive(Debug, thiserror::Error)]
-#[error("building the search index: {0}")]
-pub struct IndexError(#[from] tantivy::TantivyError);
+pub enum IndexError {
+    /// tantivy failed (should not happen with an in-RAM index).
+    #[error("building the search index: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    /// Saved bytes that this version cannot open (another version wrote them, or they are cut).
+    #[error(
+        "the saved search index was written by another version of closecodes or is damaged; rebuild the site"
+    )]
+    Saved,
+}
 
 impl SearchIndex {
     /// Index every page of `reg` and the shipped guides.
@@ -176,34 +235,9 @@ impl SearchIndex {
     /// Index every page of `reg` and `guides`.
     pub fn build_with(reg: Registry, guides: &[Guide]) -> Result<SearchIndex, IndexError> {
         let docs = crate::docs::documents(&reg, guides);
-        let mut sb = Schema::builder();
-        let text = TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(ANALYZER)
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-        );
-        let ident = TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(IDENT_ANALYZER)
-                .set_index_option(IndexRecordOption::WithFreqs),
-        );
-        let fields = Fields {
-            ord: sb.add_u64_field("ord", FAST),
-            numbers: sb.add_text_field("numbers", text.clone()),
-            title: sb.add_text_field("title", text.clone()),
-            summary: sb.add_text_field("summary", text.clone()),
-            names: sb.add_text_field("names", ident),
-            errors: sb.add_text_field("errors", text.clone()),
-            body_en: sb.add_text_field("body_en", text.clone()),
-            body_zh: sb.add_text_field("body_zh", text),
-        };
-        let index = Index::create_in_ram(sb.build());
-        index
-            .tokenizers()
-            .register(ANALYZER, tokenize::analyzer(true));
-        index
-            .tokenizers()
-            .register(IDENT_ANALYZER, tokenize::identifier_analyzer());
+        let (schema, fields) = schema();
+        let index = Index::create_in_ram(schema);
+        register_analyzers(&index);
         let mut writer = index.writer_with_num_threads(1, 15_000_000)?;
         for (i, d) in docs.iter().enumerate() {
             writer.add_document(doc!(
@@ -218,6 +252,116 @@ impl SearchIndex {
             ))?;
         }
         writer.commit()?;
+        // One segment, its documents in page order: queries visit one segment, ties rank the
+        // same in every build, and the saved bytes are the same for the same data.
+        let reader = index.reader()?;
+        let mut segments: Vec<(u64, tantivy::index::SegmentId)> = reader
+            .searcher()
+            .segment_readers()
+            .iter()
+            .map(|r| {
+                let first = r.fast_fields().u64("ord").ok().and_then(|c| c.first(0));
+                (first.unwrap_or(u64::MAX), r.segment_id())
+            })
+            .collect();
+        segments.sort();
+        if segments.len() > 1 {
+            let ids: Vec<_> = segments.into_iter().map(|(_, id)| id).collect();
+            writer.merge(&ids).wait()?;
+        }
+        writer.wait_merging_threads()?;
+        Self::assemble(reg, guides.to_vec(), docs, &index, fields)
+    }
+
+    /// The index as bytes (the registry, the guides and tantivy's files), for [`Self::from_bytes`]:
+    /// `closecodes build` writes them into the site and the command compiles them in.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, IndexError> {
+        let index = self.reader.searcher().index().clone();
+        // The files of the searchable segments (not of segments merged away), then meta.json.
+        let live: Vec<String> = index
+            .searchable_segment_metas()?
+            .iter()
+            .map(|m| m.id().uuid_string())
+            .collect();
+        let mut paths: Vec<std::path::PathBuf> = index
+            .directory()
+            .list_managed_files()
+            .into_iter()
+            .filter(|p| {
+                live.iter()
+                    .any(|id| p.to_string_lossy().starts_with(id.as_str()))
+            })
+            .collect();
+        paths.sort();
+        paths.push("meta.json".into());
+        let mut files = Vec::with_capacity(paths.len());
+        for path in paths {
+            // Whole files as written, footers included (`open_read` would strip them).
+            let bytes = tantivy::Directory::atomic_read(index.directory(), &path)
+                .map_err(|e| IndexError::Tantivy(e.into()))?;
+            files.push((path.to_string_lossy().into_owned(), bytes));
+        }
+        // Segment ids are random; numbered instead, the same data saves to the same bytes.
+        for (n, id) in live.iter().enumerate() {
+            let fixed = format!("{:08x}000040008000{:012x}", 0, n);
+            let dashed = |u: &str| {
+                format!(
+                    "{}-{}-{}-{}-{}",
+                    &u[..8],
+                    &u[8..12],
+                    &u[12..16],
+                    &u[16..20],
+                    &u[20..]
+                )
+            };
+            for (path, bytes) in &mut files {
+                if let Some(rest) = path.strip_prefix(id.as_str()) {
+                    *path = format!("{fixed}{rest}");
+                } else if path == "meta.json" {
+                    let text = String::from_utf8_lossy(bytes).replace(&dashed(id), &dashed(&fixed));
+                    *bytes = text.into_bytes();
+                }
+            }
+        }
+        let saved = Saved {
+            format: SAVED_FORMAT,
+            registry: self.reg.clone(),
+            guides: self.guides.clone(),
+            files,
+        };
+        Ok(postcard::to_stdvec(&saved).expect("every part of a saved index serializes"))
+    }
+
+    /// Open an index saved by [`Self::to_bytes`] (of this version of closecodes) without
+    /// indexing anything: tantivy's files are placed in memory as they were written.
+    pub fn from_bytes(bytes: &[u8]) -> Result<SearchIndex, IndexError> {
+        let saved: Saved = postcard::from_bytes(bytes)
+            .ok()
+            .filter(|s: &Saved| s.format == SAVED_FORMAT)
+            .ok_or(IndexError::Saved)?;
+        let dir = tantivy::directory::RamDirectory::create();
+        for (path, bytes) in &saved.files {
+            tantivy::Directory::atomic_write(&dir, std::path::Path::new(path), bytes)
+                .map_err(|e| IndexError::Tantivy(tantivy::TantivyError::from(e)))?;
+        }
+        let index = Index::open(dir)?;
+        let (schema, fields) = schema();
+        if index.schema() != schema {
+            return Err(IndexError::Saved);
+        }
+        register_analyzers(&index);
+        let docs = crate::docs::documents(&saved.registry, &saved.guides);
+        Self::assemble(saved.registry, saved.guides, docs, &index, fields)
+    }
+
+    /// The parts that come from the documents and the index's words, after indexing or opening.
+    fn assemble(
+        reg: Registry,
+        guides: Vec<Guide>,
+        docs: Vec<Doc>,
+        index: &Index,
+        fields: Fields,
+    ) -> Result<SearchIndex, IndexError> {
         let reader = index.reader()?;
         // The words of the short fields (titles, summaries, names), for typo correction.
         let mut vocabulary: Vec<String> = Vec::new();
@@ -289,6 +433,7 @@ impl SearchIndex {
             .collect();
         Ok(SearchIndex {
             typos,
+            guides,
             protocol_words,
             names: Names::new(&docs),
             reg,
@@ -1221,7 +1366,8 @@ mod tests {
     use super::*;
 
     fn index() -> SearchIndex {
-        SearchIndex::build(crate::embedded::registry()).unwrap()
+        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
+        SearchIndex::build(closecodes::registry::load(&data).unwrap()).unwrap()
     }
 
     fn first(ix: &SearchIndex, q: &str, lang: Lang) -> Option<String> {
