@@ -176,6 +176,31 @@ mod tests {
         ));
     }
 
+    /// `explain N` prints what `build.rs` rendered: for every number 0–4999 (and one beyond),
+    /// in both languages, exactly the article the registry gives now.
+    #[test]
+    fn compiled_articles_are_what_the_registry_renders() {
+        let reg = crate::embedded::registry();
+        let mut rendered = std::collections::HashMap::new();
+        for code in 0..=MAX_CODE + 1 {
+            for lang in Lang::ALL {
+                let q = code.to_string();
+                let expected = match lookup(&reg, &q, lang) {
+                    Lookup::Found(e, asked) => {
+                        let article = rendered
+                            .entry((e.key, lang))
+                            .or_insert_with(|| explain::article(&reg, e, lang));
+                        Some(explain::finish(article, asked, lang, &site_base()))
+                    }
+                    Lookup::NotFound(_) => None,
+                };
+                assert_eq!(compiled(&q, lang), expected, "{code} {lang:?}");
+            }
+        }
+        assert!(compiled("#1006", Lang::En).is_some_and(|md| md.starts_with("# 1006 ")));
+        assert!(compiled("CloseAbnormalClosure", Lang::En).is_none());
+    }
+
     #[test]
     fn styled_text_fits_80_columns() {
         let reg = crate::embedded::registry();
