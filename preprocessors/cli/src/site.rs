@@ -8,7 +8,7 @@ use closecodes::lint::{self, BannedTerms, Kind};
 use closecodes::registry::{self, Key, Lang, LoadError, Registry};
 use mdbook_driver::MDBook;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A failure, printed once by `main`.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -160,24 +160,41 @@ fn write_site(
     site_url: Option<&str>,
     dir: &Path,
 ) -> Result<(), Error> {
-    // English at the root first: building into a folder empties it, so `zh/` comes second.
-    for lang in Lang::ALL {
-        let dest = match lang {
-            Lang::En => dir.to_owned(),
-            Lang::Zh => dir.join("zh"),
-        };
+    // Both languages at once, one per core. Building into a folder empties it, so Chinese is
+    // built beside `dir` (a folder the next build removes if this one is killed) and moved in.
+    let book = |lang: Lang, dest: PathBuf| -> Result<(), Error> {
         let mut md = MDBook::load(root).map_err(|e| format!("{e:#}"))?;
         md.config.book.language = Some(lang.code().to_owned());
         md.config.build.build_dir = dest;
         md.with_preprocessor(CloseCodes);
         md.build()
-            .map_err(|e| format!("building the {} site: {e:#}", lang.code()))?;
-    }
+            .map_err(|e| format!("building the {} site: {e:#}", lang.code()).into())
+    };
+    let beside = tempfile::Builder::new()
+        .prefix(".closecodes-build-")
+        .tempdir_in(dir.parent().unwrap_or(Path::new(".")))
+        .map_err(|e| format!("cannot create a build folder beside {}: {e}", dir.display()))?;
+    let zh = beside.path().join("zh");
+    // The search index meanwhile: `closecodes serve --site` opens it instead of indexing.
+    let index = std::thread::scope(|s| {
+        let index = s.spawn(|| -> Result<Vec<u8>, Error> {
+            let guides = crate::guides::load(&root.join("src/guides"));
+            let index = crate::search::SearchIndex::build_with(reg.clone(), &guides)?;
+            Ok(index.to_bytes()?)
+        });
+        let zh = s.spawn(|| book(Lang::Zh, zh.clone()));
+        let en = book(Lang::En, dir.to_owned());
+        let stopped = |what: &str| -> Error { format!("the {what} stopped unexpectedly").into() };
+        let zh = zh.join().unwrap_or_else(|_| Err(stopped("Chinese build")));
+        let index = index
+            .join()
+            .unwrap_or_else(|_| Err(stopped("search index")));
+        en.and(zh).and(index)
+    })?;
+    std::fs::rename(&zh, dir.join("zh"))
+        .map_err(|e| format!("moving {} into {}: {e}", zh.display(), dir.display()))?;
+    write(&dir.join(SEARCH_INDEX), index)?;
     write(&dir.join("codes.json"), closecodes::json::to_json(reg))?;
-    // The search index, built once here: `closecodes serve --site` opens it instead of indexing.
-    let guides = crate::guides::load(&root.join("src/guides"));
-    let index = crate::search::SearchIndex::build_with(reg.clone(), &guides)?;
-    write(&dir.join(SEARCH_INDEX), index.to_bytes()?)?;
     write(&dir.join("404.html"), not_found_page(reg, Lang::En))?;
     write(&dir.join("zh/404.html"), not_found_page(reg, Lang::Zh))?;
     describe_pages(reg, root, dir, site_url)?;
