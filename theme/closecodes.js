@@ -57,3 +57,27 @@
         }
     }
 })();
+
+// Accessibility fixes to mdBook 0.5's theme (upstream's markup, corrected here):
+// - the sidebar toggle is a <label> carrying aria-expanded, which a label may not have; index.hbs
+//   turns it into a <button>, which toggles the sidebar's checkbox here (after book.js's own click
+//   handler, which readies the sidebar's animation);
+// - the sidebar's fold toggles are <a> elements without href, which are neither links nor
+//   buttons: they become buttons with a name.
+(function () {
+    "use strict";
+    var zh = (document.documentElement.getAttribute("lang") || "").slice(0, 2) === "zh";
+    var toggle = document.getElementById("mdbook-sidebar-toggle");
+    var box = document.getElementById("mdbook-sidebar-toggle-anchor");
+    if (toggle && box && toggle.tagName === "BUTTON") {
+        toggle.addEventListener("click", function () {
+            box.checked = !box.checked;
+            box.dispatchEvent(new Event("change"));
+        });
+    }
+    var folds = document.querySelectorAll("a.chapter-fold-toggle:not([href])");
+    for (var i = 0; i < folds.length; i++) {
+        folds[i].setAttribute("role", "button");
+        folds[i].setAttribute("aria-label", zh ? "展开或折叠本节" : "Expand or collapse this section");
+    }
+})();

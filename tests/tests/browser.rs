@@ -385,11 +385,39 @@ async fn the_site_and_the_lab_in_chromium() {
     );
 
     // 2. The site as a reader uses it.
-    // Language switch keeps you on the same code.
     client
         .goto(&format!("{base}/codes/1006.html"))
         .await
         .unwrap();
+    // The sidebar toggle is a button (a label may not carry aria-expanded) that still opens and
+    // closes the sidebar, and says which it is; the fold toggles are buttons with a name.
+    let sidebar = "return [document.getElementById('mdbook-sidebar-toggle').tagName, document.documentElement.classList.contains('sidebar-visible'), document.getElementById('mdbook-sidebar-toggle').getAttribute('aria-expanded')]";
+    let before = client.execute(sidebar, vec![]).await.unwrap();
+    assert_eq!(before[0], "BUTTON", "{before}");
+    for _ in 0..2 {
+        let was = client.execute(sidebar, vec![]).await.unwrap()[1].clone();
+        click(&client, "#mdbook-sidebar-toggle").await;
+        let now = wait_for(
+            &client,
+            &format!("var s = (function () {{ {sidebar} }})(); return s[1] !== {was} && s;"),
+            "the sidebar toggle",
+        )
+        .await;
+        assert_eq!(
+            now[2],
+            json!((!was.as_bool().unwrap()).to_string()),
+            "{now}"
+        );
+    }
+    let folds = client
+        .execute(
+            "return Array.from(document.querySelectorAll('a.chapter-fold-toggle')).every(a => a.getAttribute('role') === 'button' && a.getAttribute('aria-label'))",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(folds, json!(true));
+    // Language switch keeps you on the same code.
     click(&client, "#cc-lang-switch").await;
     wait_for(
         &client,
