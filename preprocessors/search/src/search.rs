@@ -149,7 +149,11 @@ struct Saved {
 }
 
 /// Words too common in protocol names to say which protocol a query is about.
-const GENERIC_NAME_WORDS: [&str; 16] = [
+const GENERIC_NAME_WORDS: [&str; 19] = [
+    // `transport close` is Socket.IO's reason, not GraphQL's `subscriptions-transport-ws`.
+    "transport",
+    "library",
+    "legacy",
     "websocket",
     "websockets",
     "protocol",
