@@ -15,7 +15,7 @@
 use closecodes::book::CloseCodes;
 use closecodes::registry::{self, Lang};
 use closecodes::render::Renderer;
-use closecodes_tests::{bins, copy_dir, mdbook, repo_root};
+use closecodes_tests::{bins, copy_dir, http_get, mdbook, mdbook_serve, repo_root};
 use mdbook_preprocessor::book::{Book, BookItem};
 use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
 use std::path::Path;
@@ -43,6 +43,17 @@ fn run_ok(cmd: &mut Command) {
         out.status.success(),
         "{cmd:?}: {}",
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `closecodes build` of the book in `dir` into `out`; it must succeed.
+fn build(closecodes: &Path, dir: &Path, out: &Path) {
+    run_ok(
+        Command::new(closecodes)
+            .args(["build", "--root"])
+            .arg(dir)
+            .arg("--out")
+            .arg(out),
     );
 }
 
@@ -229,17 +240,7 @@ fn main() {
         std::fs::write(dir.join("data/acme.yaml"), org_codes(n)).unwrap();
         let out = dir.join("site");
         let runs: Vec<Duration> = (0..3)
-            .map(|_| {
-                time(|| {
-                    run_ok(
-                        Command::new(&closecodes)
-                            .args(["build", "--root"])
-                            .arg(&dir)
-                            .arg("--out")
-                            .arg(&out),
-                    )
-                })
-            })
+            .map(|_| time(|| build(&closecodes, &dir, &out)))
             .collect();
         let d = median(runs);
         per_entry.push(d.as_secs_f64() / (reg.entries().len() + usize::from(n)) as f64);
@@ -272,15 +273,7 @@ fn main() {
         .unwrap();
     }
     let out = dir.join("site");
-    let d = time(|| {
-        run_ok(
-            Command::new(&closecodes)
-                .args(["build", "--root"])
-                .arg(&dir)
-                .arg("--out")
-                .arg(&out),
-        )
-    });
+    let d = time(|| build(&closecodes, &dir, &out));
     println!(
         "| `closecodes build` of all 5,000 codes 0–4999 (both languages, {:.0} MB; one run) | {:.1} s ({:.1} ms per entry) |",
         dir_size(&out) as f64 / 1e6,
@@ -298,28 +291,9 @@ fn live_edit(tmp: &Path) {
     let dir = tmp.join("live");
     std::fs::create_dir_all(&dir).unwrap();
     copy_book(&dir);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = mdbook()
-        .args(["serve", "-n", "127.0.0.1", "-p", &port.to_string()])
-        .current_dir(&dir)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let page = |needle: &str| -> bool {
-        use std::io::{Read, Write};
-        let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
-            return false;
-        };
-        let _ = s.write_all(b"GET /codes/1006.html HTTP/1.0\r\nHost: x\r\n\r\n");
-        let mut out = String::new();
-        let _ = s.read_to_string(&mut out);
-        out.contains(needle)
-    };
+    let (mut child, port) = mdbook_serve(&dir);
+    let page =
+        |needle: &str| http_get(port, "/codes/1006.html").is_some_and(|p| p.contains(needle));
     let wait = |needle: &str| -> Option<Duration> {
         let t = Instant::now();
         while t.elapsed() < Duration::from_secs(60) {

@@ -262,17 +262,20 @@ fn main() {
         .unwrap();
     assert!(st.success());
     let addr = "127.0.0.1:39417";
-    // Ready: from spawning `serve --site` to the first `/api/search` answered 200, 5 starts.
-    let mut ready = Vec::new();
-    for _ in 0..5 {
-        let t = Instant::now();
-        let mut server = Command::new(&closecodes)
+    let serve = || {
+        Command::new(&closecodes)
             .args(["serve", "--addr", addr, "--site"])
             .arg(&site)
             .current_dir(&root)
             .stderr(Stdio::null())
             .spawn()
-            .unwrap();
+            .unwrap()
+    };
+    // Ready: from spawning `serve --site` to the first `/api/search` answered 200, 5 starts.
+    let mut ready = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let mut server = serve();
         while status(addr, "/api/search?q=abnormal") != Some(200) {
             assert!(
                 t.elapsed() < Duration::from_secs(30),
@@ -288,13 +291,7 @@ fn main() {
         "| `closecodes serve --site` ready (spawn to first `/api/search` 200, median of 5) | {:.1} ms |",
         median(&mut ready) * 1e3
     );
-    let mut server = Command::new(&closecodes)
-        .args(["serve", "--addr", addr, "--site"])
-        .arg(&site)
-        .current_dir(&root)
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut server = serve();
     std::thread::sleep(Duration::from_millis(800));
     for (name, path) in [
         (

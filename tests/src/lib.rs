@@ -61,6 +61,35 @@ pub fn bins() -> &'static (PathBuf, PathBuf) {
     })
 }
 
+/// The released `mdbook serve` (with our freshly built preprocessor) on `dir`, on a free loopback
+/// port: the child process and the port.
+pub fn mdbook_serve(dir: &Path) -> (std::process::Child, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = mdbook()
+        .args(["serve", "-n", "127.0.0.1", "-p", &port.to_string()])
+        .current_dir(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    (child, port)
+}
+
+/// The whole HTTP/1.0 response to `GET path` on the loopback `port`, or `None` when nothing answers.
+pub fn http_get(port: u16, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.write_all(format!("GET {path} HTTP/1.0\r\nHost: x\r\n\r\n").as_bytes())
+        .ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    Some(out)
+}
+
 /// The released `mdbook` binary, which must be 0.5.4 (`.ci/run` installs it).
 pub fn mdbook() -> Command {
     static CHECKED: OnceLock<()> = OnceLock::new();

@@ -3,7 +3,10 @@
 
 use closecodes::book::CloseCodes;
 use closecodes::registry::{self, Key, Lang};
-use closecodes_tests::{broken_links, copy_dir, fixture, html_files, mdbook, normalize, repo_root};
+use closecodes_tests::{
+    broken_links, copy_dir, fixture, html_files, http_get, mdbook, mdbook_serve, normalize,
+    repo_root,
+};
 use scraper::{Html, Selector};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -379,27 +382,8 @@ fn mdbook_fails_on_a_directive_naming_no_code() {
 fn mdbook_serve_rebuilds_when_the_data_changes() {
     let tmp = tempfile::tempdir().unwrap();
     copy_dir(&fixture("book"), tmp.path());
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = mdbook()
-        .args(["serve", "-n", "127.0.0.1", "-p", &port.to_string()])
-        .current_dir(tmp.path())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let fetch = |path: &str| -> Option<String> {
-        use std::io::{Read, Write};
-        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-        s.write_all(format!("GET {path} HTTP/1.0\r\nHost: x\r\n\r\n").as_bytes())
-            .ok()?;
-        let mut out = String::new();
-        s.read_to_string(&mut out).ok()?;
-        Some(out)
-    };
+    let (mut child, port) = mdbook_serve(tmp.path());
+    let fetch = |path: &str| http_get(port, path);
     let wait_for = |needle: &str, secs: u64| {
         let until = std::time::Instant::now() + std::time::Duration::from_secs(secs);
         while std::time::Instant::now() < until {
