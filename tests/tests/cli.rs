@@ -129,7 +129,19 @@ const BAD: &[(&str, &str)] = &[
     ),
     (
         "protocols/unknown-field",
-        "3:3: error in `colour`: unknown field `colour`, expected one of protocol, name, subprotocol, docs, sources, codes, en, zh",
+        "3:3: error in `colour`: unknown field `colour`, expected one of protocol, name, subprotocol, docs, sources, implementations, codes, en, zh",
+    ),
+    (
+        "protocols/implementation-role",
+        "8:13: error in `implementations[0].role`: unknown variant `browser`, expected one of client, server, library",
+    ),
+    (
+        "protocols/implementation-source",
+        "9:15: error in `implementations[0].source`: `the acme README` is not a URL; expected http(s)://host/path with no spaces",
+    ),
+    (
+        "protocols/implementation-twice",
+        "10:13: error in `implementations[1].name`: `Acme-JS` is listed twice in this protocol",
     ),
     (
         "vocab/vocabulary",

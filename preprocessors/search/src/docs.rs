@@ -279,6 +279,7 @@ fn handshake(reg: &Registry, h: &Handshake) -> Doc {
 fn protocol(p: &Protocol) -> Doc {
     let mut names: Vec<String> = p.codes.iter().map(|c| c.name.clone()).collect();
     names.extend(p.subprotocol.clone());
+    let spoken_by: Vec<&str> = p.implementations.iter().map(|m| m.name.as_str()).collect();
     Doc {
         kind: DocKind::Protocol(p.slug.clone()),
         numbers: p
@@ -294,7 +295,12 @@ fn protocol(p: &Protocol) -> Doc {
         errors: Vec::new(),
         body: Lang::ALL.map(|l| {
             let t = p.text(l);
-            let mut b = format!("{}\n{}", prose(l, &t.summary), prose(l, &t.explanation));
+            let mut b = format!(
+                "{}\n{}\n{}",
+                prose(l, &t.summary),
+                prose(l, &t.explanation),
+                spoken_by.join(", ")
+            );
             for c in &p.codes {
                 b.push_str(&format!(
                     "\n{} {}: {} {}",

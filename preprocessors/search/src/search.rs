@@ -45,6 +45,24 @@ const IDENT_ANALYZER: &str = "closecodes-ident";
 const MAX_SYNONYMS: usize = 16;
 /// Most corrections tried for one mistyped word.
 const MAX_CORRECTIONS: usize = 4;
+/// An error text at least this long (in characters), found inside a pasted line and belonging to
+/// one page only, names that page more surely than a code number in the same line (gorilla's
+/// `websocket: close 1002 (protocol error): Invalid UTF-8 in text frame` is filed under 1007).
+const SPECIFIC_ERROR_CHARS: usize = 40;
+
+/// How surely an error text found inside a longer query names its page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Quoted {
+    /// A long text of this page alone: before any number in the query.
+    Long,
+    /// A shorter text of this page alone: after the query's numbers, before the text ranking.
+    Unique,
+    /// A text several pages list: their pages rise in the text ranking.
+    Shared,
+}
+/// How much a page gains in the text ranking when one of its error texts (short, or shared with
+/// other pages) appears inside the query.
+const CONTAINED_ERROR_BOOST: f32 = 1.25;
 /// Weight of a synonym relative to the word the reader typed.
 const SYNONYM_WEIGHT: f32 = 0.5;
 
@@ -93,6 +111,8 @@ pub struct SearchIndex {
     synonyms: Vec<Vec<Vec<String>>>,
     /// Per protocol, the words of its name that identify it in a query (`discord`, `voice`).
     protocol_words: Vec<(String, Vec<String>)>,
+    /// Per implementation spelling, its protocol and its words as a phrase (` laravel echo `).
+    implementation_names: Vec<(String, String)>,
     /// The words of the short fields, for one-edit typo correction.
     typos: crate::typos::Typos,
     /// The guides the index was built from (saved with it).
@@ -136,7 +156,7 @@ fn register_analyzers(index: &Index) {
 }
 
 /// Changes whenever what [`SearchIndex::to_bytes`] writes changes shape.
-const SAVED_FORMAT: u32 = 1;
+const SAVED_FORMAT: u32 = 2;
 
 /// A saved index: what [`SearchIndex::from_bytes`] needs to answer exactly as the index that
 /// was saved.
@@ -435,10 +455,23 @@ impl SearchIndex {
                 (p.slug.clone(), ws)
             })
             .collect();
+        let implementation_names = reg
+            .protocols()
+            .iter()
+            .flat_map(|p| {
+                p.implementations
+                    .iter()
+                    .flat_map(|m| m.spellings())
+                    .map(|n| (p.slug.clone(), phrase(n)))
+                    .filter(|(_, n)| n.trim().len() >= 3)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
         Ok(SearchIndex {
             typos,
             guides,
             protocol_words,
+            implementation_names,
             names: Names::new(&docs),
             reg,
             docs,
@@ -554,20 +587,29 @@ impl SearchIndex {
             }
         }
         // 3. Exact identifiers, names and quoted error texts.
-        let (exact, contained) = self.names.find_tiered(&query);
+        let (exact, mut contained) = self.names.find_tiered(&query);
         for i in exact {
             push(&mut answer, self, i, None);
         }
         // An error text of a code's page that contains the page's own code (`… 1001 is
         // neither.`) says which of the query's numbers is the subject.
-        let (named_code, contained): (Vec<usize>, Vec<usize>) =
+        let names_its_code = |i: usize| match self.docs[i].kind {
+            DocKind::Code(Key::Code(c)) | DocKind::Wild(c) => numbers_found.contains(&c),
+            _ => false,
+        };
+        for &(i, _) in contained.iter().filter(|(i, _)| names_its_code(*i)) {
+            push(&mut answer, self, i, None);
+        }
+        contained.retain(|(i, _)| !names_its_code(*i));
+        // A long message that belongs to one page names it, whatever number is inside it.
+        let of = |how: Quoted| -> Vec<usize> {
             contained
-                .into_iter()
-                .partition(|&i| match self.docs[i].kind {
-                    DocKind::Code(Key::Code(c)) | DocKind::Wild(c) => numbers_found.contains(&c),
-                    _ => false,
-                });
-        for i in named_code {
+                .iter()
+                .filter(|(_, h)| *h == how)
+                .map(|(i, _)| *i)
+                .collect()
+        };
+        for i in of(Quoted::Long) {
             push(&mut answer, self, i, None);
         }
         // A close after a stated time ("after 60 seconds", "每隔 5 分钟") is the symptom of a
@@ -590,32 +632,41 @@ impl SearchIndex {
                 push(&mut answer, self, i, Some(n));
             }
         }
-        // 5. Pages whose error text appears inside a longer pasted line.
-        for i in contained {
+        // 5. Pages whose own error text appears inside a longer pasted line.
+        for i in of(Quoted::Unique) {
             push(&mut answer, self, i, None);
         }
         if unanswered_status && let Some(i) = self.doc_of(&DocKind::Index("handshake")) {
             push(&mut answer, self, i, None);
         }
-        // 6. Text.
-        let terms: Vec<String> = tokenize::query_terms(&query)
-            .into_iter()
-            .filter(|t| !t.bytes().all(|b| b.is_ascii_digit()) || t.len() <= 2)
-            .take(MAX_TERMS)
-            .collect();
-        let numbers: Vec<String> = tokenize::query_terms(&query)
-            .into_iter()
-            .filter(|t| t.len() >= 3 && t.bytes().all(|b| b.is_ascii_digit()))
-            .collect();
-        if terms.is_empty() {
-            return answer;
+        // 6. Text; a message several pages list raises each of them.
+        let contained = of(Quoted::Shared);
+        let sequence = tokenize::query_sequence(&query);
+        let is_number = |t: &String| t.len() >= 3 && t.bytes().all(|b| b.is_ascii_digit());
+        let mut terms: Vec<String> = Vec::new();
+        let mut numbers: Vec<String> = Vec::new();
+        for t in &sequence {
+            let list = if is_number(t) {
+                &mut numbers
+            } else {
+                &mut terms
+            };
+            if !list.contains(t) {
+                list.push(t.clone());
+            }
         }
-        let expanded = self.expand(&terms);
-        let q = self.text_query(&terms, &expanded, &numbers, lang);
-        let searcher = self.reader.searcher();
-        let Ok(top) = searcher.search(&q, &TopDocs::with_limit(limit + 24).order_by_score()) else {
-            return answer;
+        terms.truncate(MAX_TERMS);
+        let top = if terms.is_empty() {
+            Vec::new()
+        } else {
+            let expanded = self.expand(&terms);
+            let q = self.text_query(&terms, &expanded, &numbers, lang);
+            self.reader
+                .searcher()
+                .search(&q, &TopDocs::with_limit(limit + 24).order_by_score())
+                .unwrap_or_default()
         };
+        let searcher = self.reader.searcher();
         let patterns: Vec<&str> = terms
             .iter()
             .map(String::as_str)
@@ -646,7 +697,12 @@ impl SearchIndex {
             else {
                 continue;
             };
-            scored.push((score * self.prior(i, &named, terms.len()), i));
+            let quoted = if contained.contains(&i) {
+                CONTAINED_ERROR_BOOST
+            } else {
+                1.0
+            };
+            scored.push((score * quoted * self.prior(i, &named, terms.len()), i));
         }
         // Pages of one protocol's code are narrow answers: they lead only when the query names
         // the protocol.
@@ -664,6 +720,12 @@ impl SearchIndex {
                 .as_ref()
                 .and_then(|m| snippet(text, lower, m, SNIPPET_CHARS));
             answer.results.push(self.hit(i, lang, None, snippet));
+        }
+        // A quoted message's page that shares no word the index ranks still comes, last.
+        for i in contained {
+            if answer.results.len() < limit {
+                push(&mut answer, self, i, None);
+            }
         }
         answer
     }
@@ -693,9 +755,19 @@ impl SearchIndex {
     }
 
     /// The protocols the query names, each with a score: how many of their distinctive words it
-    /// has, ties going to the shorter name.
+    /// has, ties going to the shorter name. Naming a library or server that speaks a protocol
+    /// (`laravel echo`, `discord.js`) names the protocol, as strongly as its own name's words.
     fn named_protocols(&self, lower: &str) -> Vec<(String, usize)> {
         let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).collect();
+        let query = phrase(lower);
+        let mut by_implementation: HashMap<&str, usize> = HashMap::new();
+        for (slug, name) in &self.implementation_names {
+            if query.contains(name.as_str()) {
+                let n = name.split_whitespace().count() * 64 + 63;
+                let e = by_implementation.entry(slug).or_default();
+                *e = (*e).max(n);
+            }
+        }
         self.protocol_words
             .iter()
             .map(|(slug, ws)| {
@@ -715,7 +787,8 @@ impl SearchIndex {
                 } else {
                     n * 64 + 63 - ws.len().min(63)
                 };
-                (slug.clone(), score)
+                let spoken = by_implementation.get(slug.as_str()).copied().unwrap_or(0);
+                (slug.clone(), score.max(spoken))
             })
             .filter(|(_, n)| *n > 0)
             .collect()
@@ -1127,7 +1200,7 @@ impl Names {
     /// Indexes (into the documents) of the pages `query` names, ascending.
     pub fn find(&self, query: &str) -> Vec<usize> {
         let (mut strong, weak) = self.find_tiered(query);
-        strong.extend(weak);
+        strong.extend(weak.into_iter().map(|(i, _)| i));
         strong.sort_unstable();
         strong.dedup();
         strong
@@ -1135,15 +1208,19 @@ impl Names {
 
     /// The pages a query names, in two tiers: what it names or quotes exactly (a name, an
     /// identifier, part of an error text), and pages whose error text merely appears inside a
-    /// longer query (weaker than a code the query states).
+    /// longer query, each with how surely the text names it ([`Quoted`]).
     ///
-    /// Names come first; then pages whose error text contains the query, the closest (shortest)
-    /// text first: `invalid utf-8` is most of `Invalid UTF-8 in text frame`, a small part of a
-    /// long sentence that mentions it.
-    pub fn find_tiered(&self, query: &str) -> (Vec<usize>, Vec<usize>) {
-        // (how far from an exact match, document)
-        let mut strong: Vec<(usize, usize)> = Vec::new();
-        let mut weak: Vec<usize> = Vec::new();
+    /// Names come first; then pages whose error text contains the query. A query that is most
+    /// of an error text is that message, closest (shortest) text first; a query that is only a
+    /// fragment of error texts (`invalid utf-8`) names a topic, and the page with the most
+    /// messages containing it leads (1007's several UTF-8 errors, not one runtime's message
+    /// filed under 1006).
+    pub fn find_tiered(&self, query: &str) -> (Vec<usize>, Vec<(usize, Quoted)>) {
+        // (tier, how far from an exact match, document): tier 0 for names and near-whole
+        // messages, then fragments by how many of the page's messages contain them.
+        let mut strong: Vec<(usize, usize, usize)> = Vec::new();
+        // (document, the text it matched by)
+        let mut weak: Vec<(usize, &str)> = Vec::new();
         let ident = normalize_ident(query);
         if ident.chars().count() >= 4 {
             strong.extend(
@@ -1151,7 +1228,7 @@ impl Names {
                     .get(&ident)
                     .into_iter()
                     .flatten()
-                    .map(|i| (0, *i)),
+                    .map(|i| (0, 0, *i)),
             );
         }
         let text = normalize_text(query);
@@ -1160,40 +1237,99 @@ impl Names {
                 .get(&text)
                 .into_iter()
                 .flatten()
-                .map(|i| (0, *i)),
+                .map(|i| (0, 0, *i)),
         );
         if text.chars().count() >= 12 && !text.contains('\n') {
             // Error texts that contain the query: one SIMD pass over all of them.
             let mut found = std::collections::HashSet::new();
+            // Per page: how many of its messages contain the query, the closest distance.
+            let mut fragments: HashMap<usize, (usize, usize)> = HashMap::new();
             for at in memchr::memmem::find_iter(self.joined.as_bytes(), text.as_bytes()) {
                 let k = self.starts.partition_point(|s| *s <= at) - 1;
                 if found.insert(k) {
                     let (t, i) = &self.errors[k];
-                    strong.push((t.len() - text.len(), *i));
+                    let distance = t.len() - text.len();
+                    if 3 * text.len() >= 2 * t.len() {
+                        strong.push((0, distance, *i));
+                    } else {
+                        let e = fragments.entry(*i).or_insert((0, usize::MAX));
+                        e.0 += 1;
+                        e.1 = e.1.min(distance);
+                    }
                 }
             }
+            strong.extend(
+                fragments
+                    .into_iter()
+                    .map(|(i, (count, distance))| (usize::MAX - count, distance, i)),
+            );
             // Error texts the query contains (a longer pasted line): one automaton pass.
+            // A text inside a longer one that also matched is part of that message (gorilla's
+            // `websocket: close 1002 (protocol error)` inside its UTF-8 error): the longer wins.
             if let Some(ac) = &self.long {
-                for m in ac.find_overlapping_iter(&text) {
-                    let k = self.long_ids[m.pattern().as_usize()];
-                    if !found.contains(&k) {
-                        weak.push(self.errors[k].1);
+                let matches: Vec<(usize, usize, usize)> = ac
+                    .find_overlapping_iter(&text)
+                    .map(|m| (m.start(), m.end(), self.long_ids[m.pattern().as_usize()]))
+                    .collect();
+                for &(start, end, k) in &matches {
+                    let inside = matches
+                        .iter()
+                        .any(|&(s, e, _)| s <= start && end <= e && e - s > end - start);
+                    if !inside && !found.contains(&k) {
+                        weak.push((self.errors[k].1, self.errors[k].0.as_str()));
                     }
                 }
             }
         }
         strong.sort_unstable();
         let mut ordered: Vec<usize> = Vec::new();
-        for (_, i) in strong {
+        for (_, _, i) in strong {
             if !ordered.contains(&i) {
                 ordered.push(i);
             }
         }
-        weak.sort_unstable();
-        weak.dedup();
-        weak.retain(|i| !ordered.contains(i));
-        (ordered, weak)
+        // A text found on several pages (`Unable to connect to the remote server`) does not say
+        // which of them the query is about.
+        let mut pages_of: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, t) in &weak {
+            let v = pages_of.entry(t).or_default();
+            if !v.contains(i) {
+                v.push(*i);
+            }
+        }
+        let mut tiered: Vec<(usize, Quoted)> = Vec::new();
+        for (i, t) in &weak {
+            let how = if pages_of[t].len() > 1 {
+                Quoted::Shared
+            } else if t.chars().count() >= SPECIFIC_ERROR_CHARS {
+                Quoted::Long
+            } else {
+                Quoted::Unique
+            };
+            match tiered.iter_mut().find(|(j, _)| j == i) {
+                Some(e) => e.1 = e.1.min(how),
+                None if !ordered.contains(i) => tiered.push((*i, how)),
+                None => {}
+            }
+        }
+        tiered.sort_unstable_by_key(|(i, how)| (*how, *i));
+        (ordered, tiered)
     }
+}
+
+/// Text as lower-case words between single spaces, with a space at each end, so that a name is
+/// found as whole words: `discord.js (@discordjs/ws)` → ` discord js discordjs ws `.
+fn phrase(s: &str) -> String {
+    let mut out = String::from(" ");
+    for w in s
+        .to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        out.push_str(w);
+        out.push(' ');
+    }
+    out
 }
 
 /// An identifier reduced to lower-case letters and digits: `CLOSE_ABNORMAL` → `closeabnormal`.
@@ -1441,6 +1577,22 @@ mod tests {
             n("close 1006 after Unexpected response code: 502"),
             vec![502, 1006]
         );
+    }
+
+    #[test]
+    fn naming_a_library_or_server_names_its_protocol() {
+        let ix = index();
+        // Soketi and Laravel Echo speak the Pusher protocol; neither name contains "pusher".
+        for q in ["soketi 4100", "Laravel Echo closed with 4009"] {
+            let a = ix.search(q, Lang::En, 3);
+            assert_eq!(
+                a.results.first().map(|h| h.page.as_str()),
+                Some("protocols/pusher"),
+                "{q}"
+            );
+        }
+        // A name is matched as whole words, not inside another word.
+        assert!(ix.named_protocols("obsolete echo").is_empty());
     }
 
     #[test]

@@ -50,22 +50,30 @@ pub fn analyzer(index: bool) -> TextAnalyzer {
 
 /// Tokens of `text` through the query analyzer, de-duplicated, in order.
 pub fn query_terms(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in query_sequence(text) {
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    out
+}
+
+/// Tokens of `text` through the query analyzer, in order, repeats kept: for pairs of neighbours.
+pub fn query_sequence(text: &str) -> Vec<String> {
     thread_local! {
         // Building the analyzer (its stop-word set) costs more than analyzing a query.
         static QUERY: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new(analyzer(false));
     }
-    QUERY.with(|a| terms_of(&mut a.borrow_mut(), text))
-}
-
-fn terms_of(a: &mut TextAnalyzer, text: &str) -> Vec<String> {
-    let mut stream = a.token_stream(text);
-    let mut out: Vec<String> = Vec::new();
-    while let Some(t) = stream.next() {
-        if !out.contains(&t.text) {
+    QUERY.with(|a| {
+        let mut a = a.borrow_mut();
+        let mut stream = a.token_stream(text);
+        let mut out = Vec::new();
+        while let Some(t) = stream.next() {
             out.push(t.text.clone());
         }
-    }
-    out
+        out
+    })
 }
 
 /// A token stream over precomputed tokens.

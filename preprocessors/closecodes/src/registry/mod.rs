@@ -28,7 +28,9 @@ pub use common::{
 };
 pub use glossary::{Banned, Term};
 pub use handshake::{Handshake, HandshakeKey, HandshakeLab, INDEX as HANDSHAKE_INDEX};
-pub use protocol::{CodeText, Protocol, ProtocolCode, ProtocolText, Reconnect};
+pub use protocol::{
+    CodeText, Implementation, Protocol, ProtocolCode, ProtocolText, Reconnect, Role,
+};
 pub use runtime::{
     Bilingual, Limit, LimitKind, REQUIRED_CODES, Runtime, RuntimeError, RuntimeKind, RuntimeText,
 };

@@ -32,6 +32,56 @@ impl Reconnect {
     }
 }
 
+/// What an implementation of a protocol is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// It connects to servers that speak the protocol.
+    Client,
+    /// It accepts connections and speaks the protocol to clients.
+    Server,
+    /// It provides both sides, or is a framework built on the protocol.
+    Library,
+}
+
+impl Role {
+    /// The kebab-case key.
+    pub fn key(self) -> &'static str {
+        match self {
+            Role::Client => "client",
+            Role::Server => "server",
+            Role::Library => "library",
+        }
+    }
+}
+
+/// A client, server or library that speaks a protocol: readers name these, not the protocol.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Implementation {
+    /// Its name as its own project spells it, with a package or class in parentheses where
+    /// that helps (`discord.js (@discordjs/ws)`).
+    pub name: String,
+    /// Client, server or both.
+    pub role: Role,
+    /// Its own README or documentation saying it speaks the protocol.
+    pub source: String,
+}
+
+impl Implementation {
+    /// The names a reader may type: the name before any parenthesis, and the parenthesis when it
+    /// is one package or class name (`@discordjs/ws`, `pusher-websocket-java`).
+    pub fn spellings(&self) -> Vec<&str> {
+        let (main, rest) = self.name.split_once('(').unwrap_or((&self.name, ""));
+        let mut out = vec![main.trim()];
+        let inner = rest.trim_end_matches(')').trim();
+        if !inner.is_empty() && !inner.contains(' ') {
+            out.push(inner);
+        }
+        out
+    }
+}
+
 /// A protocol's page prose in one language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -92,6 +142,8 @@ pub struct Protocol {
     pub docs: String,
     /// Citations.
     pub sources: Vec<Source>,
+    /// Clients, servers and libraries that speak it, most used first.
+    pub implementations: Vec<Implementation>,
     /// Its codes, ascending.
     pub codes: Vec<ProtocolCode>,
     /// English prose.
@@ -127,9 +179,19 @@ pub(super) struct RawProtocol {
     #[serde(default)]
     sources: Vec<Spanned<Source>>,
     #[serde(default)]
+    implementations: Vec<Spanned<RawImplementation>>,
+    #[serde(default)]
     codes: Vec<Spanned<RawCode>>,
     en: Spanned<ProtocolText>,
     zh: Spanned<ProtocolText>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawImplementation {
+    name: Spanned<String>,
+    role: Role,
+    source: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -168,6 +230,32 @@ pub(super) fn validate(
         let name = non_empty(&mut ctx, &r.name, "name");
         check_url(&mut ctx, &r.docs, "docs", &r.docs.value);
         check_sources(&mut ctx, &r.sources, "");
+        let mut implementations: Vec<Implementation> = Vec::new();
+        for (i, m) in r.implementations.iter().enumerate() {
+            let m = &m.value;
+            let name = non_empty(&mut ctx, &m.name, &format!("implementations[{i}].name"));
+            check_url(
+                &mut ctx,
+                &m.source,
+                &format!("implementations[{i}].source"),
+                &m.source.value,
+            );
+            if implementations
+                .iter()
+                .any(|x| x.name.eq_ignore_ascii_case(&name))
+            {
+                ctx.err(
+                    &m.name,
+                    &format!("implementations[{i}].name"),
+                    format!("`{name}` is listed twice in this protocol"),
+                );
+            }
+            implementations.push(Implementation {
+                name,
+                role: m.role,
+                source: m.source.value.trim().to_owned(),
+            });
+        }
         for (lang, t) in [("en", &r.en), ("zh", &r.zh)] {
             for (field, v) in [
                 ("title", &t.value.title),
@@ -250,6 +338,7 @@ pub(super) fn validate(
                 .filter(|s| !s.is_empty()),
             docs: r.docs.value,
             sources: r.sources.into_iter().map(|s| s.value).collect(),
+            implementations,
             codes,
             en: r.en.value,
             zh: r.zh.value,

@@ -52,6 +52,13 @@ struct ProtocolCodeView {
 }
 
 #[derive(Serialize)]
+struct ImplementationView {
+    name: String,
+    role: String,
+    source: String,
+}
+
+#[derive(Serialize)]
 struct ProtocolView {
     slug: String,
     name: String,
@@ -61,6 +68,7 @@ struct ProtocolView {
     summary: String,
     explanation: String,
     codes: Vec<ProtocolCodeView>,
+    implementations: Vec<ImplementationView>,
     sources: Vec<SourceView>,
 }
 
@@ -225,6 +233,15 @@ impl Renderer {
                     reconnect: self.string(lang, &format!("reconnect_{}", c.reconnect.key())),
                     meaning: prose(lang, &c.text(lang).meaning),
                     fix: prose(lang, &c.text(lang).fix),
+                })
+                .collect(),
+            implementations: p
+                .implementations
+                .iter()
+                .map(|m| ImplementationView {
+                    name: cell(&m.name),
+                    role: self.string(lang, &format!("role_{}", m.role.key())),
+                    source: m.source.clone(),
                 })
                 .collect(),
             sources: sources(&p.sources),
