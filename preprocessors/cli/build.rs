@@ -119,7 +119,7 @@ fn archive(root: &Path, files: &[PathBuf]) -> Option<closecodes::registry::Regis
 /// data is invalid).
 fn articles(reg: Option<&closecodes::registry::Registry>) {
     use closecodes::registry::{Key, Lang};
-    use closecodes::render::explain::article;
+    use closecodes::render::explain::{article, wild_article};
     let mut src = String::from(
         "/// Each entry's `explain` article, in registry order: (a range?, first code, last code, English, Chinese).\npub static ARTICLES: &[(bool, u16, u16, &str, &str)] = &[\n",
     );
@@ -133,6 +133,18 @@ fn articles(reg: Option<&closecodes::registry::Registry>) {
             article(reg.unwrap(), e, Lang::Zh),
         );
         src.push_str(&format!("    ({range}, {lo}, {hi}, {en:?}, {zh:?}),\n"));
+    }
+    src.push_str("];\n");
+    src.push_str(
+        "/// The article on each code public services define, ascending: (code, English, Chinese).\npub static WILD: &[(u16, &str, &str)] = &[\n",
+    );
+    if let Some(reg) = reg {
+        for code in reg.wild_codes() {
+            let [en, zh] = [Lang::En, Lang::Zh].map(|l| wild_article(reg, code, l));
+            if let (Some(en), Some(zh)) = (en, zh) {
+                src.push_str(&format!("    ({code}, {en:?}, {zh:?}),\n"));
+            }
+        }
     }
     src.push_str("];\n");
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("articles.rs");

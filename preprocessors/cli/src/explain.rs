@@ -101,9 +101,13 @@ pub fn legacy_note(reg: &Registry, e: &Entry, query: &str, lang: Lang) -> Option
     })
 }
 
-/// The article as Markdown, ready to show.
+/// The article as Markdown, ready to show: for a number that public services define inside a
+/// range (`4004`), what they mean by it, under its range's rule.
 pub fn markdown(reg: &Registry, e: &Entry, asked: Option<u16>, lang: Lang) -> String {
-    explain::finish(&explain::article(reg, e, lang), asked, lang, &site_base())
+    match asked.and_then(|c| explain::wild_article(reg, c, lang)) {
+        Some(wild) => explain::finish(&wild, None, lang, &site_base()),
+        None => explain::finish(&explain::article(reg, e, lang), asked, lang, &site_base()),
+    }
 }
 
 /// The article on a number (`1006`, `#1006`, a code inside a range) as the build script rendered
@@ -115,6 +119,11 @@ pub fn compiled(query: &str, lang: Lang) -> Option<String> {
         return None;
     }
     let code: u16 = digits.parse().ok().filter(|c| *c <= MAX_CODE)?;
+    if let Ok(at) = crate::embedded::WILD.binary_search_by_key(&code, |w| w.0) {
+        let (_, en, zh) = crate::embedded::WILD[at];
+        let article = if lang == Lang::Zh { zh } else { en };
+        return Some(explain::finish(article, None, lang, &site_base()));
+    }
     let articles = crate::embedded::ARTICLES;
     // The same order as `Registry::resolve`: the code's own entry, else the first range holding it.
     let (range, _, _, en, zh) = articles
@@ -186,6 +195,10 @@ mod tests {
             for lang in Lang::ALL {
                 let q = code.to_string();
                 let expected = match lookup(&reg, &q, lang) {
+                    // A code services define: its own article (about 120 of them).
+                    Lookup::Found(e, Some(c)) if reg.is_wild(c) => {
+                        Some(markdown(&reg, e, Some(c), lang))
+                    }
                     Lookup::Found(e, asked) => {
                         let article = rendered
                             .entry((e.key, lang))
@@ -199,6 +212,14 @@ mod tests {
         }
         assert!(compiled("#1006", Lang::En).is_some_and(|md| md.starts_with("# 1006 ")));
         assert!(compiled("CloseAbnormalClosure", Lang::En).is_none());
+        // A code Discord defines is explained with Discord's meaning, linking its own page.
+        let md = compiled("4004", Lang::En).unwrap_or_default();
+        assert!(md.starts_with("# 4004 "), "{md}");
+        assert!(
+            md.contains("Discord Gateway: Authentication failed"),
+            "{md}"
+        );
+        assert!(md.contains("/codes/4004.html"), "{md}");
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! `codes.json`: the registry as one JSON document for other tools (schema in `data/README.md`).
 
 use crate::registry::{
-    Entry, ErrorText, Handshake, HandshakeLab, Key, LabObservation, Limit, PageRef, Protocol,
-    ProtocolCode, ProtocolText, Registry, Runtime, RuntimeText, Source, Term, Text,
+    Entry, ErrorText, Handshake, HandshakeLab, Implementation, Key, LabObservation, Limit, PageRef,
+    Protocol, ProtocolCode, ProtocolText, Registry, Runtime, RuntimeText, Source, Term, Text,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -43,6 +43,7 @@ struct JsonProtocol<'a> {
     subprotocol: Option<&'a str>,
     docs: &'a str,
     sources: &'a [Source],
+    implementations: &'a [Implementation],
     codes: &'a [ProtocolCode],
     url: BTreeMap<&'static str, String>,
     en: &'a ProtocolText,
@@ -136,6 +137,7 @@ fn protocol(p: &Protocol) -> JsonProtocol<'_> {
         subprotocol: p.subprotocol.as_deref(),
         docs: &p.docs,
         sources: &p.sources,
+        implementations: &p.implementations,
         codes: &p.codes,
         url: urls(p.page_path()),
         en: &p.en,
@@ -209,6 +211,7 @@ pub fn to_json(reg: &Registry) -> String {
         vocabulary: reg
             .vocabulary()
             .iter()
+            .filter(|g| !g.weak)
             .map(|g| g.words.as_slice())
             .collect(),
         glossary: reg.glossary(),

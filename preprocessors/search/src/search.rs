@@ -63,6 +63,8 @@ pub enum Quoted {
 /// How much a page gains in the text ranking when one of its error texts (short, or shared with
 /// other pages) appears inside the query.
 const CONTAINED_ERROR_BOOST: f32 = 1.25;
+/// Weight of a weak word of the vocabulary (one about the reader's code, not the failure).
+const WEAK_WEIGHT: f32 = 0.25;
 /// Weight of a synonym relative to the word the reader typed.
 const SYNONYM_WEIGHT: f32 = 0.5;
 
@@ -109,6 +111,8 @@ pub struct SearchIndex {
     bodies: Vec<[(String, String); 2]>,
     /// Synonym groups, each word as its analyzed query terms.
     synonyms: Vec<Vec<Vec<String>>>,
+    /// Analyzed weak words of the vocabulary (method, 回调函数): they say little about the failure.
+    weak: Vec<String>,
     /// Per protocol, the words of its name that identify it in a query (`discord`, `voice`).
     protocol_words: Vec<(String, Vec<String>)>,
     /// Per implementation spelling, its protocol and its words as a phrase (` laravel echo `).
@@ -415,8 +419,18 @@ impl SearchIndex {
                 })
             })
             .collect();
-        let mut groups: Vec<Vec<String>> =
-            reg.vocabulary().iter().map(|g| g.words.clone()).collect();
+        let mut groups: Vec<Vec<String>> = reg
+            .vocabulary()
+            .iter()
+            .filter(|g| !g.weak)
+            .map(|g| g.words.clone())
+            .collect();
+        let weak: Vec<String> = reg
+            .vocabulary()
+            .iter()
+            .filter(|g| g.weak)
+            .flat_map(|g| g.words.iter().flat_map(|w| tokenize::query_terms(w)))
+            .collect();
         groups.extend(
             reg.glossary()
                 .iter()
@@ -479,6 +493,7 @@ impl SearchIndex {
             fields,
             bodies,
             synonyms,
+            weak,
         })
     }
 
@@ -885,7 +900,16 @@ impl SearchIndex {
         };
         let all = terms
             .iter()
-            .map(|t| (t, 1.0f32))
+            .map(|t| {
+                (
+                    t,
+                    if self.weak.contains(t) {
+                        WEAK_WEIGHT
+                    } else {
+                        1.0f32
+                    },
+                )
+            })
             .chain(synonyms.iter().map(|t| (t, SYNONYM_WEIGHT)));
         // Synonyms are words: they are not looked up among the numbers.
         let synonym_fields = [f.title, f.summary, own, other, f.errors, f.names];

@@ -1,6 +1,7 @@
 //! The vocabulary (`data/vocabulary.yaml`): groups of words that mean the same to a searcher, in
-//! both languages (掉线 / 断线 / disconnect). Search expands a query word into the rest of its
-//! group; editors extend it without touching Rust.
+//! both languages (掉线 / 断线 / disconnect), and groups of weak words (`weak: true`) that describe
+//! the reader's code rather than the failure (method, 回调函数). Search expands a query word into
+//! the rest of its group and counts weak words little; editors extend both without touching Rust.
 
 use super::Diagnostic;
 use super::yaml::Ctx;
@@ -12,17 +13,23 @@ use std::path::PathBuf;
 /// One group of words that mean the same thing to a searcher.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SynonymGroup {
-    /// The words, as written (at least two).
+    /// The words, as written (at least two in a group of synonyms).
     pub words: Vec<String>,
+    /// Weak words: not synonyms of each other, each counted at a fraction of a word's weight.
+    #[serde(default)]
+    pub weak: bool,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawGroup {
     words: Vec<Spanned<String>>,
+    #[serde(default)]
+    weak: bool,
 }
 
-/// Check the groups: none empty or of one word, no word empty or in two groups (case-insensitive).
+/// Check the groups: none empty, none of synonyms with one word, no word empty or in two groups
+/// (case-insensitive).
 pub(super) fn validate(
     raws: Vec<(PathBuf, (u64, Spanned<RawGroup>))>,
     diags: &mut Vec<Diagnostic>,
@@ -32,7 +39,7 @@ pub(super) fn validate(
     for (file, (_line, raw)) in raws {
         let mut ctx = Ctx { file: &file, diags };
         let before = ctx.diags.len();
-        if raw.value.words.len() < 2 {
+        if raw.value.words.is_empty() || (raw.value.words.len() < 2 && !raw.value.weak) {
             ctx.err(
                 &raw,
                 "words",
@@ -63,7 +70,10 @@ pub(super) fn validate(
             words.push(word);
         }
         if ctx.diags.len() == before {
-            out.push(SynonymGroup { words });
+            out.push(SynonymGroup {
+                words,
+                weak: raw.value.weak,
+            });
         }
     }
     out

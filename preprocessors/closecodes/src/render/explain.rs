@@ -10,7 +10,8 @@ use crate::registry::{Entry, Key, Lang, PageRef, Registry};
 pub const SITE_MARK: &str = "\u{1}site\u{1}";
 
 /// The article on `e` in `lang`, as Markdown, ending with the line that names its page on the
-/// site with [`SITE_MARK`] in place of the site's address; [`finish`] makes it ready to show.
+/// site, with [`SITE_MARK`] in place of the site's address in every link to the site; [`finish`]
+/// makes it ready to show.
 pub fn article(reg: &Registry, e: &Entry, lang: Lang) -> String {
     let r = Renderer::new(None).ok();
     let s = |k: &str| {
@@ -134,17 +135,61 @@ pub fn article(reg: &Registry, e: &Entry, lang: Lang) -> String {
     md
 }
 
+/// The article on a code that public services and protocols define for themselves (`4004`), like
+/// its "in the wild" page on the site: the rule of its range, then each protocol's name for it,
+/// meaning, fix and whether to reconnect. `None` when no protocol defines `code`.
+pub fn wild_article(reg: &Registry, code: u16, lang: Lang) -> Option<String> {
+    let defs = reg.wild(code);
+    if defs.is_empty() {
+        return None;
+    }
+    let r = Renderer::new(None).ok();
+    let s = |k: &str| {
+        r.as_ref()
+            .map_or_else(|| k.to_owned(), |r| r.string(lang, k))
+    };
+    let colon = s("colon");
+    let mut md = format!("# {code} {}\n\n{}\n\n", s("wild_title"), s("wild_intro"));
+    if let Some(range) = reg.resolve(code).filter(|e| e.key != Key::Code(code)) {
+        let t = range.text(lang);
+        let see = format!("`closecodes explain {}`", range.key.slug());
+        let see = match lang {
+            Lang::En => format!(" ({see})"),
+            Lang::Zh => format!("（{see}）"),
+        };
+        md.push_str(&format!(
+            "> **{} {}**{colon}{}{see}\n",
+            range.key.label(),
+            t.title,
+            t.summary.trim(),
+        ));
+    }
+    let prefix = if lang == Lang::Zh { "/zh/" } else { "/" };
+    for (p, c) in defs {
+        let t = c.text(lang);
+        md.push_str(&format!(
+            "\n## {}: {}\n\n{}\n\n**{}**{colon}{}\n\n*{}{colon}{}* · {SITE_MARK}{prefix}{}#{code}\n",
+            p.name,
+            c.name,
+            t.meaning.trim(),
+            s("proto_fix"),
+            t.fix.trim(),
+            s("proto_col_reconnect"),
+            s(&format!("reconnect_{}", c.reconnect.key())),
+            p.page_path(),
+        ));
+    }
+    md.push_str(&format!(
+        "\n{}{colon}{SITE_MARK}{prefix}codes/{code}.html\n",
+        s("online")
+    ));
+    Some(md)
+}
+
 /// An [`article`] as shown: `asked` (a number that falls in the article's range) noted under the
 /// title, and `site` (the published site's address, or empty) in place of [`SITE_MARK`].
 pub fn finish(article: &str, asked: Option<u16>, lang: Lang, site: &str) -> String {
-    let mut md = match article.rfind(SITE_MARK) {
-        Some(at) => format!(
-            "{}{site}{}",
-            &article[..at],
-            &article[at + SITE_MARK.len()..]
-        ),
-        None => article.to_owned(),
-    };
+    let mut md = article.replace(SITE_MARK, site);
     if let (Some(code), Some(at)) = (asked, md.find("\n\n")) {
         let note = match lang {
             Lang::En => format!("> {code} has no article of its own; it falls in this range.\n\n"),
