@@ -148,6 +148,10 @@ const BAD: &[(&str, &str)] = &[
         "1:3: error in `words`: a vocabulary group needs at least two words that mean the same",
     ),
     (
+        "vocab/vocabulary",
+        "4:3: error in `words`: a group of weak words needs at least one word",
+    ),
+    (
         "duplicate-range",
         "8:10: error in `range`: 4000–4999 is documented twice (first at tests/fixtures/bad/duplicate-range.yaml:1:10)",
     ),

@@ -1604,6 +1604,23 @@ mod tests {
     }
 
     #[test]
+    fn weak_words_do_not_choose_the_page() {
+        let ix = index();
+        let page = |q: &str| {
+            ix.search(q, Lang::En, 3)
+                .results
+                .first()
+                .map(|h| h.page.clone())
+        };
+        // "method" describes the reader's code here, not an HTTP method.
+        assert_ne!(
+            page("onClose method is never called").as_deref(),
+            Some("handshake/405")
+        );
+        assert_eq!(page("method not allowed").as_deref(), Some("handshake/405"));
+    }
+
+    #[test]
     fn naming_a_library_or_server_names_its_protocol() {
         let ix = index();
         // Soketi and Laravel Echo speak the Pusher protocol; neither name contains "pusher".

@@ -39,7 +39,13 @@ pub(super) fn validate(
     for (file, (_line, raw)) in raws {
         let mut ctx = Ctx { file: &file, diags };
         let before = ctx.diags.len();
-        if raw.value.words.is_empty() || (raw.value.words.len() < 2 && !raw.value.weak) {
+        if raw.value.weak && raw.value.words.is_empty() {
+            ctx.err(
+                &raw,
+                "words",
+                "a group of weak words needs at least one word",
+            );
+        } else if !raw.value.weak && raw.value.words.len() < 2 {
             ctx.err(
                 &raw,
                 "words",
