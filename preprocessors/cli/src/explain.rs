@@ -119,17 +119,19 @@ pub fn compiled(query: &str, lang: Lang) -> Option<String> {
         return None;
     }
     let code: u16 = digits.parse().ok().filter(|c| *c <= MAX_CODE)?;
-    if let Ok(at) = crate::embedded::WILD.binary_search_by_key(&code, |w| w.0) {
+    let articles = crate::embedded::ARTICLES;
+    // The same order as `Registry::resolve`: the code's own entry (3000 is registered, whatever
+    // services make of it), else what services define, else the first range holding it.
+    let own = articles.iter().find(|a| !a.0 && a.1 == code);
+    if own.is_none()
+        && let Ok(at) = crate::embedded::WILD.binary_search_by_key(&code, |w| w.0)
+    {
         let (_, en, zh) = crate::embedded::WILD[at];
         let article = if lang == Lang::Zh { zh } else { en };
         return Some(explain::finish(article, None, lang, &site_base()));
     }
-    let articles = crate::embedded::ARTICLES;
-    // The same order as `Registry::resolve`: the code's own entry, else the first range holding it.
-    let (range, _, _, en, zh) = articles
-        .iter()
-        .find(|a| !a.0 && a.1 == code)
-        .or_else(|| articles.iter().find(|a| a.0 && (a.1..=a.2).contains(&code)))?;
+    let (range, _, _, en, zh) =
+        own.or_else(|| articles.iter().find(|a| a.0 && (a.1..=a.2).contains(&code)))?;
     let asked = range.then_some(code);
     let article = if lang == Lang::Zh { zh } else { en };
     Some(explain::finish(article, asked, lang, &site_base()))

@@ -865,14 +865,24 @@ impl SearchIndex {
             (other, 0.6),
         ];
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let term_query = |field: Field, t: &str, boost: f32| -> Box<dyn Query> {
-            Box::new(BoostQuery::new(
-                Box::new(TermQuery::new(
-                    Term::from_field_text(field, t),
-                    IndexRecordOption::WithFreqs,
-                )),
-                boost,
-            ))
+        let searcher = self.reader.searcher();
+        // A term a field does not hold scores nothing: it gets no scorer (each costs two more
+        // dictionary lookups), which leaves every score as it was.
+        let present = |field: Field, t: &str| {
+            searcher
+                .doc_freq(&Term::from_field_text(field, t))
+                .is_ok_and(|n| n > 0)
+        };
+        let term_query = |field: Field, t: &str, boost: f32| -> Option<Box<dyn Query>> {
+            present(field, t).then(|| -> Box<dyn Query> {
+                Box::new(BoostQuery::new(
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(field, t),
+                        IndexRecordOption::WithFreqs,
+                    )),
+                    boost,
+                ))
+            })
         };
         // Single Han characters of the query, weakly: `断网` still finds `网络中断`.
         let unigrams: Vec<String> = terms
@@ -883,21 +893,13 @@ impl SearchIndex {
             .collect();
         for u in &unigrams {
             for field in [f.summary, own] {
-                clauses.push((Occur::Should, term_query(field, u, 0.3)));
+                clauses.extend(term_query(field, u, 0.3).map(|q| (Occur::Should, q)));
             }
         }
         for n in numbers {
-            clauses.push((Occur::Should, term_query(f.numbers, n, 4.0)));
-            clauses.push((Occur::Should, term_query(f.errors, n, 1.0)));
+            clauses.extend(term_query(f.numbers, n, 4.0).map(|q| (Occur::Should, q)));
+            clauses.extend(term_query(f.errors, n, 1.0).map(|q| (Occur::Should, q)));
         }
-        let searcher = self.reader.searcher();
-        let known = |t: &str| {
-            weighted.iter().any(|(field, _)| {
-                searcher
-                    .doc_freq(&Term::from_field_text(*field, t))
-                    .is_ok_and(|n| n > 0)
-            })
-        };
         let all = terms
             .iter()
             .map(|t| {
@@ -914,35 +916,34 @@ impl SearchIndex {
         // Synonyms are words: they are not looked up among the numbers.
         let synonym_fields = [f.title, f.summary, own, other, f.errors, f.names];
         for (t, weight) in all {
-            // A one-edit variant only for a word the index does not know: a likely typo.
-            let fuzzy = weight == 1.0
-                && t.chars().count() >= 4
-                && t.chars().all(|c| c.is_ascii_alphabetic())
-                && !known(t);
-            let corrections = if fuzzy {
-                self.typos.corrections(t, MAX_CORRECTIONS)
-            } else {
-                Vec::new()
-            };
             // Per term, the best field counts (plus a little of the others): a common word
             // that appears in every field of a long page must not outweigh a rare one.
-            let mut per_field: Vec<Box<dyn Query>> = Vec::new();
-            for (field, boost) in weighted {
-                if weight < 1.0 && !synonym_fields.contains(&field) {
-                    continue;
-                }
-                per_field.push(term_query(field, t, boost * weight));
-                // Typos are corrected against the short fields' words only.
-                if [f.title, f.summary, f.names].contains(&field) {
-                    for c in &corrections {
-                        per_field.push(term_query(field, c, boost * 0.4));
+            let mut per_field: Vec<Box<dyn Query>> = weighted
+                .iter()
+                .filter(|(field, _)| weight == 1.0 || synonym_fields.contains(field))
+                .filter_map(|&(field, boost)| term_query(field, t, boost * weight))
+                .collect();
+            // A one-edit variant only for a word the index does not know (a likely typo),
+            // corrected against the short fields' words only.
+            let fuzzy = per_field.is_empty()
+                && weight == 1.0
+                && t.chars().count() >= 4
+                && t.chars().all(|c| c.is_ascii_alphabetic());
+            if fuzzy {
+                for c in self.typos.corrections(t, MAX_CORRECTIONS) {
+                    for (field, boost) in weighted {
+                        if [f.title, f.summary, f.names].contains(&field) {
+                            per_field.extend(term_query(field, c, boost * 0.4));
+                        }
                     }
                 }
             }
-            clauses.push((
-                Occur::Should,
-                Box::new(DisjunctionMaxQuery::with_tie_breaker(per_field, 0.2)),
-            ));
+            if !per_field.is_empty() {
+                clauses.push((
+                    Occur::Should,
+                    Box::new(DisjunctionMaxQuery::with_tie_breaker(per_field, 0.2)),
+                ));
+            }
         }
         BooleanQuery::new(clauses)
     }
