@@ -24,6 +24,11 @@ fn main() {
     let root = manifest.join("../..").canonicalize().unwrap();
     let data = root.join("data");
     println!("cargo:rerun-if-changed={}", data.display());
+    // The search index built below holds the guides too: an edited guide must rebuild it.
+    println!(
+        "cargo:rerun-if-changed={}",
+        root.join("src/guides").display()
+    );
     let mut files = Vec::new();
     collect(&data, &mut files);
     files.sort();

@@ -18,9 +18,7 @@ use closecodes_cli::search::SearchIndex;
 use closecodes_tests::repo_root;
 
 /// Lowest accepted first-hit rate (goal: 0.90).
-const FIRST_HIT_FLOOR: f64 = 0.83;
-/// Lowest accepted share of rows whose page holds the fact (goal: 1.0).
-const FACT_FLOOR: f64 = 0.99;
+const FIRST_HIT_FLOOR: f64 = 0.85;
 
 #[test]
 fn real_questions_find_the_page_that_answers_them() {
@@ -99,9 +97,11 @@ fn real_questions_find_the_page_that_answers_them() {
         "first-hit {:.1}% under the floor",
         rate * 100.0
     );
+    // Every answering page holds its row's fact: a page that lacks it does not answer.
     assert!(
-        fact_rate >= FACT_FLOOR,
-        "facts {:.1}% under the floor",
-        fact_rate * 100.0
+        missing_facts.is_empty(),
+        "facts {:.1}%: {} answering pages lack their fact",
+        fact_rate * 100.0,
+        missing_facts.len()
     );
 }

@@ -335,8 +335,8 @@ fn guide(reg: &Registry, g: &Guide) -> Doc {
 /// Headings of the section that lists a guide's symptoms in the reader's words.
 const SYMPTOMS: [&str; 2] = ["## Symptoms", "## 问题现象"];
 
-/// A guide's summary: its first paragraph after the heading, and its list of symptoms (how a
-/// reader describes the problem the guide answers), when it has one.
+/// A guide's summary: its first paragraph after the heading, and the items of its list of
+/// symptoms (how a reader describes the problem the guide answers), when it has one.
 fn guide_summary(md: &str) -> String {
     // The first paragraph of prose: a `{{#closecode …}}` card is not one.
     let first: String = md
@@ -352,6 +352,8 @@ fn guide_summary(md: &str) -> String {
         .skip_while(|l| !SYMPTOMS.contains(&l.trim()))
         .skip(1)
         .take_while(|l| !l.starts_with('#'))
+        // The list itself: prose after it (pointers to other pages) is not the guide's symptom.
+        .filter(|l| l.starts_with("- "))
         .collect::<Vec<_>>()
         .join("\n");
     plain_text(&format!("{first}\n\n{symptoms}"))

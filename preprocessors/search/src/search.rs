@@ -748,7 +748,8 @@ impl SearchIndex {
     /// How much a page of this kind is worth for a text query: a protocol's page or one of its
     /// codes' pages counts fully only when the query names the protocol.
     ///
-    /// A long question (many words) is a symptom described in prose, which guides answer best;
+    /// A long question (many words) is a symptom described in prose, which the pages written
+    /// from symptoms answer best (guides, and handshake failures with their lists of symptoms);
     /// a short query names a code, a status or a message.
     fn prior(&self, i: usize, named: &[(String, usize)], words: usize) -> f32 {
         let is_named = |slug: &str| named.iter().any(|(s, _)| s == slug);
@@ -762,7 +763,7 @@ impl SearchIndex {
                     0.45
                 }
             }
-            DocKind::Guide(_) if words >= 6 => 1.35,
+            DocKind::Guide(_) | DocKind::Handshake(_) if words >= 6 => 1.35,
             // A section's table answers only what no single page does.
             DocKind::Index(_) => 0.7,
             _ => 1.0,
