@@ -19,13 +19,12 @@
 
 use crate::docs::{Doc, DocKind};
 use crate::guides::Guide;
+use crate::score;
 use crate::tokenize;
 use aho_corasick::AhoCorasick;
 use closecodes::registry::{Key, Lang, MAX_CODE, Registry};
 use serde::Serialize;
 use std::collections::HashMap;
-use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, Query, TermQuery};
 use tantivy::schema::{FAST, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
 use tantivy::{Index, IndexReader, Term, doc};
 
@@ -675,11 +674,8 @@ impl SearchIndex {
             Vec::new()
         } else {
             let expanded = self.expand(&terms);
-            let q = self.text_query(&terms, &expanded, &numbers, lang);
-            self.reader
-                .searcher()
-                .search(&q, &TopDocs::with_limit(limit + 24).order_by_score())
-                .unwrap_or_default()
+            let groups = self.text_query(&terms, &expanded, &numbers, lang);
+            score::top(&self.reader.searcher(), &groups, limit + 24)
         };
         let searcher = self.reader.searcher();
         let patterns: Vec<&str> = terms
@@ -696,17 +692,17 @@ impl SearchIndex {
             .ok();
         let mut columns = HashMap::new();
         let mut scored: Vec<(f32, usize)> = Vec::new();
-        for (score, addr) in top {
-            let column = columns.entry(addr.segment_ord).or_insert_with(|| {
+        for (score, (segment, doc)) in top {
+            let column = columns.entry(segment).or_insert_with(|| {
                 searcher
-                    .segment_reader(addr.segment_ord)
+                    .segment_reader(segment)
                     .fast_fields()
                     .u64("ord")
                     .ok()
             });
             let Some(i) = column
                 .as_ref()
-                .and_then(|c| c.first(addr.doc_id))
+                .and_then(|c| c.first(doc))
                 .and_then(|i| usize::try_from(i).ok())
                 .filter(|i| *i < self.docs.len())
             else {
@@ -843,14 +839,15 @@ impl SearchIndex {
     }
 
     /// Every term in every field, boosted by field; synonyms at a lower weight; numbers only in
-    /// the numbers field (never fuzzed); one-edit fuzzy matches for unknown words.
+    /// the numbers field (never fuzzed); one-edit fuzzy matches for unknown words. Per term, one
+    /// [`score::Group`]: its best field counts, plus a little of the others.
     fn text_query(
         &self,
         terms: &[String],
         synonyms: &[String],
         numbers: &[String],
         lang: Lang,
-    ) -> BooleanQuery {
+    ) -> Vec<score::Group> {
         let f = &self.fields;
         let (own, other) = match lang {
             Lang::En => (f.body_en, f.body_zh),
@@ -865,25 +862,16 @@ impl SearchIndex {
             (own, 1.0),
             (other, 0.6),
         ];
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut groups: Vec<score::Group> = Vec::new();
         let searcher = self.reader.searcher();
-        // A term a field does not hold scores nothing: it gets no scorer (each costs two more
-        // dictionary lookups), which leaves every score as it was.
-        let present = |field: Field, t: &str| {
+        // A term a field does not hold scores nothing: it gets no clause, which leaves every
+        // score as it was.
+        let clause = |field: Field, t: &str, boost: f32| -> Option<(Term, f32)> {
+            let term = Term::from_field_text(field, t);
             searcher
-                .doc_freq(&Term::from_field_text(field, t))
+                .doc_freq(&term)
                 .is_ok_and(|n| n > 0)
-        };
-        let term_query = |field: Field, t: &str, boost: f32| -> Option<Box<dyn Query>> {
-            present(field, t).then(|| -> Box<dyn Query> {
-                Box::new(BoostQuery::new(
-                    Box::new(TermQuery::new(
-                        Term::from_field_text(field, t),
-                        IndexRecordOption::WithFreqs,
-                    )),
-                    boost,
-                ))
-            })
+                .then_some((term, boost))
         };
         // Single Han characters of the query, weakly: `断网` still finds `网络中断`.
         let unigrams: Vec<String> = terms
@@ -894,12 +882,12 @@ impl SearchIndex {
             .collect();
         for u in &unigrams {
             for field in [f.summary, own] {
-                clauses.extend(term_query(field, u, 0.3).map(|q| (Occur::Should, q)));
+                groups.extend(clause(field, u, 0.3).map(|c| vec![c]));
             }
         }
         for n in numbers {
-            clauses.extend(term_query(f.numbers, n, 4.0).map(|q| (Occur::Should, q)));
-            clauses.extend(term_query(f.errors, n, 1.0).map(|q| (Occur::Should, q)));
+            groups.extend(clause(f.numbers, n, 4.0).map(|c| vec![c]));
+            groups.extend(clause(f.errors, n, 1.0).map(|c| vec![c]));
         }
         let all = terms
             .iter()
@@ -919,10 +907,10 @@ impl SearchIndex {
         for (t, weight) in all {
             // Per term, the best field counts (plus a little of the others): a common word
             // that appears in every field of a long page must not outweigh a rare one.
-            let mut per_field: Vec<Box<dyn Query>> = weighted
+            let mut per_field: score::Group = weighted
                 .iter()
                 .filter(|(field, _)| weight == 1.0 || synonym_fields.contains(field))
-                .filter_map(|&(field, boost)| term_query(field, t, boost * weight))
+                .filter_map(|&(field, boost)| clause(field, t, boost * weight))
                 .collect();
             // A one-edit variant only for a word the index does not know (a likely typo),
             // corrected against the short fields' words only.
@@ -934,19 +922,16 @@ impl SearchIndex {
                 for c in self.typos.corrections(t, MAX_CORRECTIONS) {
                     for (field, boost) in weighted {
                         if [f.title, f.summary, f.names].contains(&field) {
-                            per_field.extend(term_query(field, c, boost * 0.4));
+                            per_field.extend(clause(field, c, boost * 0.4));
                         }
                     }
                 }
             }
             if !per_field.is_empty() {
-                clauses.push((
-                    Occur::Should,
-                    Box::new(DisjunctionMaxQuery::with_tie_breaker(per_field, 0.2)),
-                ));
+                groups.push(per_field);
             }
         }
-        BooleanQuery::new(clauses)
+        groups
     }
 
     fn hit(&self, i: usize, lang: Lang, anchor: Option<u16>, snippet: Option<String>) -> Hit {

@@ -1,0 +1,243 @@
+//! Text scores read straight from tantivy's postings, computed the way tantivy's own queries
+//! compute them.
+//!
+//! A text query is, per query term, the best of its fields plus a fifth of the others, summed
+//! over the terms: in tantivy, a `BooleanQuery` of `DisjunctionMaxQuery`s of boosted
+//! `TermQuery`s. On an index of a few hundred pages, building those scorers (every union keeps a
+//! 4,096-document window, every term weight a 256-entry BM25 table) cost more than scoring, so
+//! this module reads each clause's postings once and adds into one array per segment. BM25 is
+//! tantivy's (`query/bm25.rs`: k1 = 1.2, b = 0.75, the same `f32` operations in the same order),
+//! so that every score is the one tantivy would give.
+
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::postings::Postings;
+use tantivy::query::Bm25StatisticsProvider;
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocSet, Searcher, TERMINATED, Term};
+
+const K1: f32 = 1.2;
+const B: f32 = 0.75;
+/// How much of a term's other fields adds to its best field.
+const TIE_BREAKER: f32 = 0.2;
+
+/// One term of the query: each field that may hold it, with that field's boost. The term scores
+/// its best field plus a fifth of the others.
+pub type Group = Vec<(Term, f32)>;
+
+/// A document's place in the index: segment ordinal and document id.
+pub type Address = (u32, u32);
+
+/// The `n` best documents for `groups`, best first (ties: the lower address first), each with
+/// its score; documents that match no clause are not returned.
+pub fn top(searcher: &Searcher, groups: &[Group], n: usize) -> Vec<(f32, Address)> {
+    let Ok(total_docs) = searcher.total_num_docs() else {
+        return Vec::new();
+    };
+    let segments = searcher.segment_readers();
+    let mut tables: Vec<(Field, Box<[f32; 256]>)> = Vec::new();
+    let mut out: Vec<(f32, Address)> = Vec::new();
+    for (ord, reader) in segments.iter().enumerate() {
+        let max_doc = reader.max_doc() as usize;
+        let mut total = vec![0f32; max_doc];
+        let mut matched = vec![false; max_doc];
+        let mut best = vec![0f32; max_doc];
+        let mut sum = vec![0f32; max_doc];
+        let mut in_group = vec![false; max_doc];
+        let mut touched: Vec<u32> = Vec::new();
+        for group in groups {
+            for (term, boost) in group {
+                let field = term.field();
+                let Ok(inverted) = reader.inverted_index(field) else {
+                    continue;
+                };
+                let Ok(Some(info)) = inverted.get_term_info(term) else {
+                    continue;
+                };
+                let Ok(mut postings) =
+                    inverted.read_postings_from_terminfo(&info, IndexRecordOption::WithFreqs)
+                else {
+                    continue;
+                };
+                // Statistics over the whole index, as tantivy's `Searcher` gives them.
+                let doc_freq = if segments.len() == 1 {
+                    u64::from(info.doc_freq)
+                } else {
+                    searcher.doc_freq(term).unwrap_or(u64::from(info.doc_freq))
+                };
+                let weight = idf(doc_freq, total_docs) * (1.0 + K1);
+                let weight = if *boost == 1.0 {
+                    weight
+                } else {
+                    weight * boost
+                };
+                let table = match tables.iter().position(|(f, _)| *f == field) {
+                    Some(i) => &tables[i].1,
+                    None => {
+                        tables.push((field, tf_table(searcher, field, total_docs)));
+                        &tables[tables.len() - 1].1
+                    }
+                };
+                let norms = reader
+                    .fieldnorms_readers()
+                    .get_field(field)
+                    .ok()
+                    .flatten()
+                    .unwrap_or_else(|| FieldNormReader::constant(reader.max_doc(), 1));
+                let mut doc = postings.doc();
+                while doc != TERMINATED {
+                    let tf = postings.term_freq() as f32;
+                    let norm = table[usize::from(norms.fieldnorm_id(doc))];
+                    let score = weight * (tf / (tf + norm));
+                    let d = doc as usize;
+                    if !in_group[d] {
+                        in_group[d] = true;
+                        touched.push(doc);
+                    }
+                    best[d] = best[d].max(score);
+                    sum[d] += score;
+                    doc = postings.advance();
+                }
+            }
+            for &doc in &touched {
+                let d = doc as usize;
+                total[d] += best[d] + (sum[d] - best[d]) * TIE_BREAKER;
+                matched[d] = true;
+                in_group[d] = false;
+                best[d] = 0.0;
+                sum[d] = 0.0;
+            }
+            touched.clear();
+        }
+        out.extend(
+            (0..max_doc)
+                .filter(|d| matched[*d])
+                .map(|d| (total[d], (ord as u32, d as u32))),
+        );
+    }
+    out.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    out.truncate(n);
+    out
+}
+
+/// tantivy's inverse document frequency.
+fn idf(doc_freq: u64, doc_count: u64) -> f32 {
+    let x = (doc_count.saturating_sub(doc_freq) as f32 + 0.5) / (doc_freq as f32 + 0.5);
+    (1.0 + x).ln()
+}
+
+/// The length part of BM25 for every field-norm id of `field`.
+fn tf_table(searcher: &Searcher, field: Field, total_docs: u64) -> Box<[f32; 256]> {
+    let tokens = searcher.total_num_tokens(field).unwrap_or(0);
+    let average = tokens as f32 / total_docs as f32;
+    let mut table = Box::new([0f32; 256]);
+    for (id, slot) in table.iter_mut().enumerate() {
+        let fieldnorm = FieldNormReader::id_to_fieldnorm(id as u8);
+        *slot = K1 * (1.0 - B + B * fieldnorm as f32 / average);
+    }
+    table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tantivy::collector::TopDocs;
+    use tantivy::query::{BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, Query, TermQuery};
+    use tantivy::schema::{STORED, Schema, TEXT};
+    use tantivy::{Index, doc};
+
+    /// The scores are the ones tantivy's own query of the same shape gives, in the same order:
+    /// several segments, fields of different lengths, repeated terms, boosts, single clauses.
+    #[test]
+    fn scores_are_tantivys() {
+        let mut schema = Schema::builder();
+        let title = schema.add_text_field("title", TEXT | STORED);
+        let body = schema.add_text_field("body", TEXT);
+        let index = Index::create_in_ram(schema.build());
+        let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let pages = [
+            (
+                "abnormal closure",
+                "the connection closed without a close frame 1006",
+            ),
+            (
+                "going away",
+                "the server is going away or the page was closed",
+            ),
+            (
+                "closure closure",
+                "abnormal abnormal abnormal closure and a long body of words",
+            ),
+            (
+                "policy violation",
+                "closed by policy; no close frame was lost here",
+            ),
+            (
+                "message too big",
+                "the frame was too big for the server's limit",
+            ),
+        ];
+        for (i, (t, b)) in pages.iter().enumerate() {
+            writer.add_document(doc!(title => *t, body => *b)).unwrap();
+            // Two segments: statistics must be the whole index's.
+            if i == 2 {
+                writer.commit().unwrap();
+            }
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        assert_eq!(searcher.segment_readers().len(), 2);
+        let term = |f: Field, t: &str| Term::from_field_text(f, t);
+        let queries: Vec<Vec<Group>> = vec![
+            vec![vec![
+                (term(title, "abnormal"), 3.0),
+                (term(body, "abnormal"), 1.0),
+            ]],
+            vec![
+                vec![(term(title, "closure"), 3.0), (term(body, "closure"), 1.0)],
+                vec![(term(body, "frame"), 0.6)],
+                vec![(term(title, "away"), 3.0), (term(body, "away"), 0.5)],
+            ],
+            vec![
+                vec![(term(body, "closed"), 1.0)],
+                vec![(term(body, "nothing"), 2.0)],
+            ],
+        ];
+        for groups in &queries {
+            let clauses: Vec<(Occur, Box<dyn Query>)> = groups
+                .iter()
+                .map(|g| {
+                    let per_field: Vec<Box<dyn Query>> = g
+                        .iter()
+                        .map(|(t, b)| -> Box<dyn Query> {
+                            Box::new(BoostQuery::new(
+                                Box::new(TermQuery::new(t.clone(), IndexRecordOption::WithFreqs)),
+                                *b,
+                            ))
+                        })
+                        .collect();
+                    let q: Box<dyn Query> = Box::new(DisjunctionMaxQuery::with_tie_breaker(
+                        per_field,
+                        TIE_BREAKER,
+                    ));
+                    (Occur::Should, q)
+                })
+                .collect();
+            let theirs: Vec<(f32, Address)> = searcher
+                .search(
+                    &BooleanQuery::new(clauses),
+                    &TopDocs::with_limit(10).order_by_score(),
+                )
+                .unwrap()
+                .into_iter()
+                .map(|(s, a)| (s, (a.segment_ord, a.doc_id)))
+                .collect();
+            let ours = top(&searcher, groups, 10);
+            assert!(!ours.is_empty());
+            assert_eq!(ours.len(), theirs.len(), "{groups:?}");
+            for ((s1, a1), (s2, a2)) in ours.iter().zip(&theirs) {
+                assert_eq!(a1, a2, "{groups:?}");
+                assert!((s1 - s2).abs() <= s2.abs() * 1e-6, "{s1} vs {s2}");
+            }
+        }
+    }
+}
