@@ -40,6 +40,7 @@ const SNIPPET_CHARS: usize = 180;
 /// How far into a page's text a snippet is looked for, in bytes.
 const SNIPPET_SCAN_BYTES: usize = 12 * 1024;
 const IDENT_ANALYZER: &str = "closecodes-ident";
+const PAIR_ANALYZER: &str = "closecodes-pairs";
 /// Most synonym terms added to one query (each is one more clause to score).
 const MAX_SYNONYMS: usize = 16;
 /// Most corrections tried for one mistyped word.
@@ -95,6 +96,8 @@ struct Fields {
     errors: Field,
     body_en: Field,
     body_zh: Field,
+    /// Neighbouring English words as one term (`plain_text`), from every text field.
+    pairs: Field,
 }
 
 /// The index and the pages it was built from.
@@ -135,6 +138,11 @@ fn schema() -> (Schema, Fields) {
             .set_tokenizer(IDENT_ANALYZER)
             .set_index_option(IndexRecordOption::WithFreqs),
     );
+    let pair = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(PAIR_ANALYZER)
+            .set_index_option(IndexRecordOption::WithFreqs),
+    );
     let fields = Fields {
         ord: sb.add_u64_field("ord", FAST),
         numbers: sb.add_text_field("numbers", text.clone()),
@@ -144,6 +152,7 @@ fn schema() -> (Schema, Fields) {
         errors: sb.add_text_field("errors", text.clone()),
         body_en: sb.add_text_field("body_en", text.clone()),
         body_zh: sb.add_text_field("body_zh", text),
+        pairs: sb.add_text_field("pairs", pair),
     };
     (sb.build(), fields)
 }
@@ -156,10 +165,14 @@ fn register_analyzers(index: &Index) {
     index
         .tokenizers()
         .register(IDENT_ANALYZER, tokenize::identifier_analyzer());
+    index.tokenizers().register(
+        PAIR_ANALYZER,
+        tantivy::tokenizer::TextAnalyzer::from(tantivy::tokenizer::WhitespaceTokenizer::default()),
+    );
 }
 
 /// Changes whenever what [`SearchIndex::to_bytes`] writes changes shape.
-const SAVED_FORMAT: u32 = 2;
+const SAVED_FORMAT: u32 = 3;
 
 /// A saved index: what [`SearchIndex::from_bytes`] needs to answer exactly as the index that
 /// was saved.
@@ -276,6 +289,11 @@ impl SearchIndex {
                 fields.errors => d.errors.join("\n"),
                 fields.body_en => d.body[0].clone(),
                 fields.body_zh => d.body[1].clone(),
+                fields.pairs => [&d.title.join("\n"), &d.summary.join("\n"), &d.errors.join("\n"), &d.body[0], &d.body[1]]
+                    .iter()
+                    .flat_map(|t| tokenize::pairs(t, |_| false))
+                    .collect::<Vec<_>>()
+                    .join(" "),
             ))?;
         }
         writer.commit()?;
@@ -673,8 +691,22 @@ impl SearchIndex {
         let top = if terms.is_empty() {
             Vec::new()
         } else {
-            let expanded = self.expand(&terms);
-            let groups = self.text_query(&terms, &expanded, &numbers, lang);
+            let (expanded, expanded_pairs) = self.expand(&terms);
+            let mut groups = self.text_query(&terms, &expanded, &numbers, lang);
+            let searcher = self.reader.searcher();
+            let own = tokenize::pairs(&query, |t| self.weak.iter().any(|w| w == t));
+            let weighted = own.iter().map(|p| (p, 1.0)).chain(
+                expanded_pairs
+                    .iter()
+                    .filter(|p| !own.contains(p))
+                    .map(|p| (p, SYNONYM_WEIGHT)),
+            );
+            for (p, weight) in weighted {
+                let term = Term::from_field_text(self.fields.pairs, p);
+                if searcher.doc_freq(&term).is_ok_and(|n| n > 0) {
+                    groups.push(vec![(term, weight)]);
+                }
+            }
             score::top(&self.reader.searcher(), &groups, limit + 24)
         };
         let searcher = self.reader.searcher();
@@ -821,21 +853,36 @@ impl SearchIndex {
     }
 
     /// Synonyms of the query: the other words of every group one of whose words the query has.
-    fn expand(&self, terms: &[String]) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
+    /// A synonym of several English words comes as its pairs (`unabl_connect`), not as loose
+    /// words that would each count on their own.
+    fn expand(&self, terms: &[String]) -> (Vec<String>, Vec<String>) {
+        let mut words: Vec<String> = Vec::new();
+        let mut pairs: Vec<String> = Vec::new();
         for group in &self.synonyms {
             let hit = group.iter().any(|w| w.iter().all(|t| terms.contains(t)));
             if !hit {
                 continue;
             }
-            for t in group.iter().flatten() {
-                if !terms.contains(t) && !out.contains(t) {
-                    out.push(t.clone());
+            for w in group {
+                let w: Vec<&String> = w.iter().filter(|t| t.len() > 1).collect();
+                if w.len() > 1 && w.iter().all(|t| tokenize::is_english_word(t)) {
+                    for p in w.windows(2).map(|p| format!("{}_{}", p[0], p[1])) {
+                        if !pairs.contains(&p) {
+                            pairs.push(p);
+                        }
+                    }
+                    continue;
+                }
+                for t in w {
+                    if !terms.contains(t) && !words.contains(t) {
+                        words.push(t.clone());
+                    }
                 }
             }
         }
-        out.truncate(MAX_SYNONYMS);
-        out
+        words.truncate(MAX_SYNONYMS);
+        pairs.truncate(MAX_SYNONYMS);
+        (words, pairs)
     }
 
     /// Every term in every field, boosted by field; synonyms at a lower weight; numbers only in

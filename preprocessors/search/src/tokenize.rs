@@ -76,6 +76,48 @@ pub fn query_sequence(text: &str) -> Vec<String> {
     })
 }
 
+/// Whether an analyzed term is an English word (a pair's half): letters only, two or more.
+pub fn is_english_word(t: &str) -> bool {
+    t.len() >= 2 && t.bytes().all(|b| b.is_ascii_lowercase())
+}
+
+/// Neighbouring English words of `text` as one term each (`plain_text`), identifiers whole,
+/// skipping any pair with a word `skip` rejects: a phrase matches more narrowly than its words.
+/// Lines are not joined.
+pub fn pairs(text: &str, skip: impl Fn(&str) -> bool) -> Vec<String> {
+    thread_local! {
+        static PAIRS: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new({
+            let stop = StopWordFilter::new(Language::English)
+                .unwrap_or_else(|| StopWordFilter::remove([]));
+            TextAnalyzer::builder(CcTokenizer { index: false, parts: false })
+                .filter(LowerCaser)
+                .filter(stop)
+                .filter(Stemmer::new(Language::English))
+                .build()
+        });
+    }
+    PAIRS.with(|a| {
+        let mut a = a.borrow_mut();
+        let mut out = Vec::new();
+        for line in text.lines() {
+            let mut stream = a.token_stream(line);
+            let mut previous: Option<String> = None;
+            while let Some(t) = stream.next() {
+                // A lone letter (`can't` → `can`, `t`) neither pairs nor breaks a pair.
+                if t.text.len() == 1 {
+                    continue;
+                }
+                let word = is_english_word(&t.text) && !skip(&t.text);
+                if let Some(p) = previous.take().filter(|_| word) {
+                    out.push(format!("{p}_{}", t.text));
+                }
+                previous = word.then(|| t.text.clone());
+            }
+        }
+        out
+    })
+}
+
 /// A token stream over precomputed tokens.
 pub struct CcStream {
     tokens: Vec<Token>,
@@ -347,6 +389,25 @@ mod tests {
                 .collect();
             assert_eq!(slice, t.text, "{t:?}");
         }
+    }
+
+    #[test]
+    fn pairs_join_neighbouring_words_per_line() {
+        // Stopwords go before pairing, lone letters are passed over, lines are not joined.
+        assert_eq!(
+            pairs("print the plain text of request\ncan't connect", |_| false),
+            ["print_plain", "plain_text", "text_request", "can_connect"]
+        );
+        // An identifier or a number is not an English word: it breaks the run.
+        assert_eq!(
+            pairs("close 1006 abnormal closure", |_| false),
+            ["abnorm_closur"]
+        );
+        // A skipped word breaks the run too.
+        assert_eq!(
+            pairs("why does it close", |w| w == "doe"),
+            Vec::<String>::new()
+        );
     }
 
     #[test]
