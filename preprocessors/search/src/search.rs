@@ -49,6 +49,12 @@ const MAX_CORRECTIONS: usize = 4;
 /// one page only, names that page more surely than a code number in the same line (gorilla's
 /// `websocket: close 1002 (protocol error): Invalid UTF-8 in text frame` is filed under 1007).
 const SPECIFIC_ERROR_CHARS: usize = 40;
+/// How much more guides and handshake pages count for a question of six words or more.
+const LONG_QUESTION: f32 = 1.35;
+/// How much a handshake page of an HTTP status counts when the query states no number.
+const STATUS_UNSTATED: f32 = 0.9;
+/// Fewest words an error text needs to be recognised loosely inside a pasted line.
+const LOOSE_MIN_WORDS: usize = 4;
 
 /// How surely an error text found inside a longer query names its page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -687,14 +693,43 @@ impl SearchIndex {
                 list.push(t.clone());
             }
         }
+        if terms.len() > MAX_TERMS {
+            // A long question (most often Chinese, whose every pair of characters is a term)
+            // keeps the terms the index knows: a pair across two words (`器客` of `浏览器客户端`)
+            // must not push out a real word further on (`证书`).
+            let searcher = self.reader.searcher();
+            let f = &self.fields;
+            let known = |t: &String| {
+                [f.title, f.summary, f.names, f.errors, f.body_en, f.body_zh]
+                    .iter()
+                    .any(|&field| {
+                        let term = Term::from_field_text(field, t);
+                        searcher.doc_freq(&term).is_ok_and(|n| n > 0)
+                    })
+            };
+            let (mut kept, unknown): (Vec<String>, Vec<String>) =
+                terms.into_iter().partition(known);
+            kept.extend(unknown);
+            terms = kept;
+        }
         terms.truncate(MAX_TERMS);
         let top = if terms.is_empty() {
             Vec::new()
         } else {
-            let (expanded, expanded_pairs) = self.expand(&terms);
-            let mut groups = self.text_query(&terms, &expanded, &numbers, lang);
+            // Words of a pasted URL's host, path or query count as little as filler words, and
+            // bring no synonyms.
+            let in_url = tokenize::url_terms(&query);
+            let spoken: Vec<String> = terms
+                .iter()
+                .filter(|t| !in_url.contains(t))
+                .cloned()
+                .collect();
+            let (expanded, expanded_pairs) = self.expand(&spoken);
+            let mut groups = self.text_query(&terms, &expanded, &in_url, &numbers, lang);
             let searcher = self.reader.searcher();
-            let own = tokenize::pairs(&query, |t| self.weak.iter().any(|w| w == t));
+            let own = tokenize::pairs(&query, |t| {
+                self.weak.iter().any(|w| w == t) || in_url.iter().any(|w| w == t)
+            });
             let weighted = own.iter().map(|p| (p, 1.0)).chain(
                 expanded_pairs
                     .iter()
@@ -745,7 +780,8 @@ impl SearchIndex {
             } else {
                 1.0
             };
-            scored.push((score * quoted * self.prior(i, &named, terms.len()), i));
+            let prior = self.prior(i, &named, terms.len(), !numbers_found.is_empty());
+            scored.push((score * quoted * prior, i));
         }
         // Pages of one protocol's code are narrow answers: they lead only when the query names
         // the protocol.
@@ -778,10 +814,16 @@ impl SearchIndex {
     ///
     /// A long question (many words) is a symptom described in prose, which the pages written
     /// from symptoms answer best (guides, and handshake failures with their lists of symptoms);
-    /// a short query names a code, a status or a message.
-    fn prior(&self, i: usize, named: &[(String, usize)], words: usize) -> f32 {
+    /// a short query names a code, a status or a message. A page of an HTTP status counts a
+    /// little less when the query has no number: most of its symptoms start from the status.
+    fn prior(&self, i: usize, named: &[(String, usize)], words: usize, numbers: bool) -> f32 {
         let is_named = |slug: &str| named.iter().any(|(s, _)| s == slug);
+        let long = if words >= 6 { LONG_QUESTION } else { 1.0 };
         match &self.docs[i].kind {
+            // The page of an HTTP status, for a question that states no number at all.
+            DocKind::Handshake(slug) if !numbers && slug.bytes().all(|b| b.is_ascii_digit()) => {
+                long * STATUS_UNSTATED
+            }
             DocKind::Protocol(slug) if is_named(slug) => 1.5,
             DocKind::Protocol(_) => 0.6,
             DocKind::Wild(c) => {
@@ -791,7 +833,7 @@ impl SearchIndex {
                     0.45
                 }
             }
-            DocKind::Guide(_) | DocKind::Handshake(_) if words >= 6 => 1.35,
+            DocKind::Guide(_) | DocKind::Handshake(_) => long,
             // A section's table answers only what no single page does.
             DocKind::Index(_) => 0.7,
             _ => 1.0,
@@ -892,6 +934,7 @@ impl SearchIndex {
         &self,
         terms: &[String],
         synonyms: &[String],
+        also_weak: &[String],
         numbers: &[String],
         lang: Lang,
     ) -> Vec<score::Group> {
@@ -941,7 +984,7 @@ impl SearchIndex {
             .map(|t| {
                 (
                     t,
-                    if self.weak.contains(t) {
+                    if self.weak.contains(t) || also_weak.contains(t) {
                         WEAK_WEIGHT
                     } else {
                         1.0f32
@@ -1202,6 +1245,10 @@ pub struct Names {
     long: Option<AhoCorasick>,
     /// Which entry of `errors` each pattern of `long` is.
     long_ids: Vec<usize>,
+    /// The error texts of four words or more as [`tokenize::loose`] reads them, for a pasted
+    /// line worded a little differently; and which entry of `errors` each one is.
+    loose: Option<AhoCorasick>,
+    loose_ids: Vec<usize>,
 }
 
 impl Names {
@@ -1231,6 +1278,17 @@ impl Names {
             }
             errors.extend(d.errors.iter().map(|x| (normalize_text(x), i)));
         }
+        let loose_texts: Vec<(usize, String)> = errors
+            .iter()
+            .enumerate()
+            .map(|(k, (t, _))| (k, tokenize::loose(t)))
+            .filter(|(_, l)| l.split_whitespace().count() >= LOOSE_MIN_WORDS)
+            .collect();
+        let loose = aho_corasick::AhoCorasickBuilder::new()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(loose_texts.iter().map(|(_, l)| l.as_str()))
+            .ok();
+        let loose_ids = loose_texts.into_iter().map(|(k, _)| k).collect();
         let mut joined = String::new();
         let mut starts = Vec::with_capacity(errors.len());
         for (t, _) in &errors {
@@ -1252,6 +1310,8 @@ impl Names {
             starts,
             long,
             long_ids,
+            loose,
+            loose_ids,
         }
     }
 
@@ -1324,16 +1384,22 @@ impl Names {
             // Error texts the query contains (a longer pasted line): one automaton pass.
             // A text inside a longer one that also matched is part of that message (gorilla's
             // `websocket: close 1002 (protocol error)` inside its UTF-8 error): the longer wins.
-            if let Some(ac) = &self.long {
+            // The same again with both read loosely, for a line worded a little differently.
+            let loose = tokenize::loose(query);
+            for (ac, ids, haystack) in [
+                (&self.long, &self.long_ids, text.as_str()),
+                (&self.loose, &self.loose_ids, loose.as_str()),
+            ] {
+                let Some(ac) = ac else { continue };
                 let matches: Vec<(usize, usize, usize)> = ac
-                    .find_overlapping_iter(&text)
-                    .map(|m| (m.start(), m.end(), self.long_ids[m.pattern().as_usize()]))
+                    .find_overlapping_iter(haystack)
+                    .map(|m| (m.start(), m.end(), ids[m.pattern().as_usize()]))
                     .collect();
                 for &(start, end, k) in &matches {
                     let inside = matches
                         .iter()
                         .any(|&(s, e, _)| s <= start && end <= e && e - s > end - start);
-                    if !inside && !found.contains(&k) {
+                    if !inside && found.insert(k) {
                         weak.push((self.errors[k].1, self.errors[k].0.as_str()));
                     }
                 }

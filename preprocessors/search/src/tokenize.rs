@@ -76,17 +76,34 @@ pub fn query_sequence(text: &str) -> Vec<String> {
     })
 }
 
+/// Query terms that come only from inside a URL, after its scheme (`msg`, `gateway` of
+/// `wss://example.com/msg_gateway`): the reader's own names, not words of the question.
+pub fn url_terms(text: &str) -> Vec<String> {
+    let (mut inside, mut outside) = (String::new(), String::new());
+    for w in text.split_whitespace() {
+        let (before, after) = w.split_once("://").unwrap_or((w, ""));
+        outside.push_str(before);
+        outside.push(' ');
+        inside.push_str(after);
+        inside.push(' ');
+    }
+    let words = query_terms(&outside);
+    query_terms(&inside)
+        .into_iter()
+        .filter(|t| !words.contains(t))
+        .collect()
+}
+
 /// Whether an analyzed term is an English word (a pair's half): letters only, two or more.
 pub fn is_english_word(t: &str) -> bool {
     t.len() >= 2 && t.bytes().all(|b| b.is_ascii_lowercase())
 }
 
-/// Neighbouring English words of `text` as one term each (`plain_text`), identifiers whole,
-/// skipping any pair with a word `skip` rejects: a phrase matches more narrowly than its words.
-/// Lines are not joined.
-pub fn pairs(text: &str, skip: impl Fn(&str) -> bool) -> Vec<String> {
+/// The words of one line as phrases are compared: identifiers whole, lower-cased, stop words
+/// and lone letters (`can't` → `can`, `t`) dropped, stemmed.
+fn phrase_words(line: &str) -> Vec<String> {
     thread_local! {
-        static PAIRS: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new({
+        static WORDS: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new({
             let stop = StopWordFilter::new(Language::English)
                 .unwrap_or_else(|| StopWordFilter::remove([]));
             TextAnalyzer::builder(CcTokenizer { index: false, parts: false })
@@ -96,26 +113,48 @@ pub fn pairs(text: &str, skip: impl Fn(&str) -> bool) -> Vec<String> {
                 .build()
         });
     }
-    PAIRS.with(|a| {
+    WORDS.with(|a| {
         let mut a = a.borrow_mut();
+        let mut stream = a.token_stream(line);
         let mut out = Vec::new();
-        for line in text.lines() {
-            let mut stream = a.token_stream(line);
-            let mut previous: Option<String> = None;
-            while let Some(t) = stream.next() {
-                // A lone letter (`can't` → `can`, `t`) neither pairs nor breaks a pair.
-                if t.text.len() == 1 {
-                    continue;
-                }
-                let word = is_english_word(&t.text) && !skip(&t.text);
-                if let Some(p) = previous.take().filter(|_| word) {
-                    out.push(format!("{p}_{}", t.text));
-                }
-                previous = word.then(|| t.text.clone());
+        while let Some(t) = stream.next() {
+            if t.text.chars().count() > 1 {
+                out.push(t.text.clone());
             }
         }
         out
     })
+}
+
+/// `text` as its phrase words between single spaces, with a space at each end: two wordings
+/// that differ only in tense, articles, quotes or punctuation (`WebSocket is closed before the
+/// connection is established.`, `websocket was closed before the connection was established`)
+/// read the same.
+pub fn loose(text: &str) -> String {
+    let mut out = String::from(" ");
+    for w in text.lines().flat_map(phrase_words) {
+        out.push_str(&w);
+        out.push(' ');
+    }
+    out
+}
+
+/// Neighbouring English words of `text` as one term each (`plain_text`), identifiers whole,
+/// skipping any pair with a word `skip` rejects: a phrase matches more narrowly than its words.
+/// Lines are not joined.
+pub fn pairs(text: &str, skip: impl Fn(&str) -> bool) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let mut previous: Option<String> = None;
+        for t in phrase_words(line) {
+            let word = is_english_word(&t) && !skip(&t);
+            if let Some(p) = previous.take().filter(|_| word) {
+                out.push(format!("{p}_{t}"));
+            }
+            previous = word.then_some(t);
+        }
+    }
+    out
 }
 
 /// A token stream over precomputed tokens.
@@ -407,6 +446,30 @@ mod tests {
         assert_eq!(
             pairs("why does it close", |w| w == "doe"),
             Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn loose_wording_reads_the_same() {
+        assert_eq!(
+            loose("WebSocket is closed before the connection is established."),
+            loose("“websocket was closed before the connection was established”")
+        );
+        assert_eq!(
+            loose("Can't connect: ECONNREFUSED"),
+            " can connect econnrefus "
+        );
+    }
+
+    #[test]
+    fn words_inside_urls_are_told_apart() {
+        let t = url_terms(
+            "connect failed: WebSocket connection to 'wss://example.com/msg_gateway?token=x' failed",
+        );
+        assert!(t.contains(&"gateway".to_owned()) && t.contains(&"token".to_owned()));
+        assert!(
+            !t.iter()
+                .any(|w| w == "wss" || w == "fail" || w == "connect")
         );
     }
 
