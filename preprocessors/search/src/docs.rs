@@ -292,7 +292,7 @@ fn protocol(p: &Protocol) -> Doc {
         title: Lang::ALL.map(|l| format!("{} {}", p.name, p.text(l).title)),
         summary: Lang::ALL.map(|l| prose(l, &p.text(l).summary)),
         names,
-        errors: Vec::new(),
+        errors: quoted_messages(p),
         body: Lang::ALL.map(|l| {
             let t = p.text(l);
             let mut b = format!(
@@ -313,6 +313,25 @@ fn protocol(p: &Protocol) -> Doc {
             b
         }),
     }
+}
+
+/// The messages a protocol's code rows quote (inline code of three words or more in the
+/// English meaning: a close reason such as `Invalid message received`, an error a client
+/// raises): what people paste.
+fn quoted_messages(p: &Protocol) -> Vec<String> {
+    use pulldown_cmark::{Event, Parser};
+    let mut out: Vec<String> = Vec::new();
+    for c in &p.codes {
+        for ev in Parser::new(&c.text(Lang::En).meaning) {
+            if let Event::Code(t) = ev
+                && t.split_whitespace().count() >= 3
+                && !out.iter().any(|o| *o == *t)
+            {
+                out.push(t.to_string());
+            }
+        }
+    }
+    out
 }
 
 fn guide(reg: &Registry, g: &Guide) -> Doc {
