@@ -315,13 +315,17 @@ fn protocol(p: &Protocol) -> Doc {
     }
 }
 
-/// The messages a protocol's code rows quote (inline code of three words or more in the
-/// English meaning: a close reason such as `Invalid message received`, an error a client
-/// raises): what people paste.
+/// The messages of a protocol's code rows, three words or more: a name that is a sentence (Pusher's
+/// `Pong reply not received`, which is also the close reason it sends) and inline code in the
+/// English meaning (graphql-ws's reason `Invalid message received`, an error a client raises).
+/// What people paste.
 fn quoted_messages(p: &Protocol) -> Vec<String> {
     use pulldown_cmark::{Event, Parser};
     let mut out: Vec<String> = Vec::new();
     for c in &p.codes {
+        if c.name.split_whitespace().count() >= 3 {
+            out.push(c.name.clone());
+        }
         for ev in Parser::new(&c.text(Lang::En).meaning) {
             if let Event::Code(t) = ev
                 && t.split_whitespace().count() >= 3

@@ -49,12 +49,14 @@ const MAX_CORRECTIONS: usize = 4;
 /// one page only, names that page more surely than a code number in the same line (gorilla's
 /// `websocket: close 1002 (protocol error): Invalid UTF-8 in text frame` is filed under 1007).
 const SPECIFIC_ERROR_CHARS: usize = 40;
+/// How many distinct codes make a question about several codes rather than one.
+const SEVERAL_CODES: usize = 3;
 /// How much more guides and handshake pages count for a question of six words or more.
 const LONG_QUESTION: f32 = 1.35;
 /// How much a handshake page of an HTTP status counts when the query states no number.
 const STATUS_UNSTATED: f32 = 0.9;
 /// Fewest words an error text needs to be recognised loosely inside a pasted line.
-const LOOSE_MIN_WORDS: usize = 4;
+const LOOSE_MIN_WORDS: usize = 3;
 
 /// How surely an error text found inside a longer query names its page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -625,7 +627,9 @@ impl SearchIndex {
             }
         }
         // 3. Exact identifiers, names and quoted error texts.
-        let (exact, mut contained) = self.names.find_tiered(&query);
+        let (exact, mut contained) = self
+            .names
+            .find_tiered_loose(&query, &self.corrected_loose(&query));
         for i in exact {
             push(&mut answer, self, i, None);
         }
@@ -660,14 +664,26 @@ impl SearchIndex {
             push(&mut answer, self, i, None);
         }
         // 4. A code in pasted text is that code; with a protocol's name, that protocol's row.
-        for &n in numbers_found.iter().filter(|n| **n >= 1000) {
+        // A question naming three codes or more asks about a policy across codes (which ones to
+        // retry): a guide the text ranks first comes before their pages.
+        let codes: Vec<u16> = numbers_found
+            .iter()
+            .copied()
+            .filter(|n| *n >= 1000)
+            .collect();
+        let mut several: Vec<(usize, u16)> = Vec::new();
+        for &n in &codes {
             if let Some((slug, code)) = self.protocol_row(&named, n)
                 && let Some(i) = self.doc_of(&DocKind::Protocol(slug))
             {
                 push(&mut answer, self, i, Some(code));
             }
             if let Some(i) = self.code_page(n) {
-                push(&mut answer, self, i, Some(n));
+                if codes.len() >= SEVERAL_CODES {
+                    several.push((i, n));
+                } else {
+                    push(&mut answer, self, i, Some(n));
+                }
             }
         }
         // 5. Pages whose own error text appears inside a longer pasted line.
@@ -697,18 +713,8 @@ impl SearchIndex {
             // A long question (most often Chinese, whose every pair of characters is a term)
             // keeps the terms the index knows: a pair across two words (`器客` of `浏览器客户端`)
             // must not push out a real word further on (`证书`).
-            let searcher = self.reader.searcher();
-            let f = &self.fields;
-            let known = |t: &String| {
-                [f.title, f.summary, f.names, f.errors, f.body_en, f.body_zh]
-                    .iter()
-                    .any(|&field| {
-                        let term = Term::from_field_text(field, t);
-                        searcher.doc_freq(&term).is_ok_and(|n| n > 0)
-                    })
-            };
             let (mut kept, unknown): (Vec<String>, Vec<String>) =
-                terms.into_iter().partition(known);
+                terms.into_iter().partition(|t| self.knows(t));
             kept.extend(unknown);
             terms = kept;
         }
@@ -786,6 +792,16 @@ impl SearchIndex {
         // Pages of one protocol's code are narrow answers: they lead only when the query names
         // the protocol.
         scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        if !several.is_empty() {
+            if let Some(&(_, i)) = scored.first()
+                && matches!(self.docs[i].kind, DocKind::Guide(_))
+            {
+                push(&mut answer, self, i, None);
+            }
+            for &(i, n) in &several {
+                push(&mut answer, self, i, Some(n));
+            }
+        }
         for (_, i) in scored {
             if answer.results.len() >= limit {
                 break;
@@ -892,6 +908,39 @@ impl SearchIndex {
             })
             .max_by_key(|(_, n)| *n)
             .map(|(slug, _)| (slug.clone(), code))
+    }
+
+    /// Whether any text field of any page holds the analyzed term `t`.
+    fn knows(&self, t: &str) -> bool {
+        let searcher = self.reader.searcher();
+        let f = &self.fields;
+        [f.title, f.summary, f.names, f.errors, f.body_en, f.body_zh]
+            .iter()
+            .any(|&field| {
+                let term = Term::from_field_text(field, t);
+                searcher.doc_freq(&term).is_ok_and(|n| n > 0)
+            })
+    }
+
+    /// The query read loosely ([`tokenize::loose`]), each word the index does not know that is one
+    /// edit from exactly one word it does replaced by that word: a message retyped with a typo
+    /// (`Pong reply not recieved`) is still that message.
+    fn corrected_loose(&self, query: &str) -> String {
+        let loose = tokenize::loose(query);
+        let mut out = String::from(" ");
+        for w in loose.split_whitespace() {
+            let fix = if w.len() >= 4 && w.bytes().all(|b| b.is_ascii_lowercase()) {
+                match self.typos.corrections(w, 2)[..] {
+                    [c] if !self.knows(w) => Some(c),
+                    _ => None,
+                }
+            } else {
+                None
+            };
+            out.push_str(fix.unwrap_or(w));
+            out.push(' ');
+        }
+        out
     }
 
     /// Synonyms of the query: the other words of every group one of whose words the query has.
@@ -1245,10 +1294,13 @@ pub struct Names {
     long: Option<AhoCorasick>,
     /// Which entry of `errors` each pattern of `long` is.
     long_ids: Vec<usize>,
-    /// The error texts of four words or more as [`tokenize::loose`] reads them, for a pasted
+    /// The error texts of three words or more as [`tokenize::loose`] reads them, for a pasted
     /// line worded a little differently; and which entry of `errors` each one is.
     loose: Option<AhoCorasick>,
     loose_ids: Vec<usize>,
+    /// Per document: its messages name it only when quoted (nearly) whole, not by a fragment
+    /// (a protocol's `You are being rate limited` is not the topic of `rate limited`).
+    whole_only: Vec<bool>,
 }
 
 impl Names {
@@ -1312,6 +1364,10 @@ impl Names {
             long_ids,
             loose,
             loose_ids,
+            whole_only: docs
+                .iter()
+                .map(|d| matches!(d.kind, DocKind::Protocol(_)))
+                .collect(),
         }
     }
 
@@ -1334,6 +1390,15 @@ impl Names {
     /// messages containing it leads (1007's several UTF-8 errors, not one runtime's message
     /// filed under 1006).
     pub fn find_tiered(&self, query: &str) -> (Vec<usize>, Vec<(usize, Quoted)>) {
+        self.find_tiered_loose(query, &tokenize::loose(query))
+    }
+
+    /// [`Names::find_tiered`] with the query's loose reading given (typos corrected, say).
+    pub fn find_tiered_loose(
+        &self,
+        query: &str,
+        loose: &str,
+    ) -> (Vec<usize>, Vec<(usize, Quoted)>) {
         // (tier, how far from an exact match, document): tier 0 for names and near-whole
         // messages, then fragments by how many of the page's messages contain them.
         let mut strong: Vec<(usize, usize, usize)> = Vec::new();
@@ -1369,7 +1434,7 @@ impl Names {
                     let distance = t.len() - text.len();
                     if 3 * text.len() >= 2 * t.len() {
                         strong.push((0, distance, *i));
-                    } else {
+                    } else if !self.whole_only[*i] {
                         let e = fragments.entry(*i).or_insert((0, usize::MAX));
                         e.0 += 1;
                         e.1 = e.1.min(distance);
@@ -1385,10 +1450,9 @@ impl Names {
             // A text inside a longer one that also matched is part of that message (gorilla's
             // `websocket: close 1002 (protocol error)` inside its UTF-8 error): the longer wins.
             // The same again with both read loosely, for a line worded a little differently.
-            let loose = tokenize::loose(query);
             for (ac, ids, haystack) in [
                 (&self.long, &self.long_ids, text.as_str()),
-                (&self.loose, &self.loose_ids, loose.as_str()),
+                (&self.loose, &self.loose_ids, loose),
             ] {
                 let Some(ac) = ac else { continue };
                 let matches: Vec<(usize, usize, usize)> = ac
@@ -1734,6 +1798,44 @@ mod tests {
         }
         // A name is matched as whole words, not inside another word.
         assert!(ix.named_protocols("obsolete echo").is_empty());
+    }
+
+    #[test]
+    fn messages_are_found_as_pasted() {
+        let ix = index();
+        let page = |q: &str| {
+            let a = ix.search(q, Lang::En, 5);
+            a.results
+                .first()
+                .map(|h| h.page.clone())
+                .unwrap_or_default()
+        };
+        // Another tense and quotes than the error text on file (Chromium's).
+        let q = "wx: “websocket was closed before the connection was established”";
+        assert_eq!(page(q), "guides/lifecycle");
+        // A protocol's close reason, whole or retyped with a typo.
+        assert_eq!(
+            page("Invalid message received"),
+            "protocols/graphql-transport-ws"
+        );
+        assert_eq!(page("Pong reply not recieved"), "protocols/pusher");
+        // A fragment of a protocol's message does not name the protocol.
+        assert!(!page("rate limited").starts_with("protocols/"));
+    }
+
+    #[test]
+    fn several_codes_ask_about_a_policy() {
+        let ix = index();
+        let q = "which of 1001, 1005 and 1006 should the client reconnect on";
+        let a = ix.search(q, Lang::En, 5);
+        assert_eq!(a.results[0].page, "guides/reconnect");
+        // Every code still has its page among the answers.
+        for c in ["codes/1001", "codes/1005", "codes/1006"] {
+            assert!(a.results.iter().any(|h| h.page == c), "{c}");
+        }
+        // One or two codes keep their pages first.
+        let a = ix.search("reconnect after 1006", Lang::En, 5);
+        assert_eq!(a.results[0].page, "codes/1006");
     }
 
     #[test]
