@@ -1336,8 +1336,9 @@ impl Names {
             .map(|(k, (t, _))| (k, tokenize::loose(t)))
             .filter(|(_, l)| l.split_whitespace().count() >= LOOSE_MIN_WORDS)
             .collect();
+        // A contiguous NFA, not a DFA: built at every start, and the loose pass is short.
         let loose = aho_corasick::AhoCorasickBuilder::new()
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
             .build(loose_texts.iter().map(|(_, l)| l.as_str()))
             .ok();
         let loose_ids = loose_texts.into_iter().map(|(k, _)| k).collect();
