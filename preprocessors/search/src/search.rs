@@ -731,23 +731,21 @@ impl SearchIndex {
                 .cloned()
                 .collect();
             let (expanded, expanded_pairs) = self.expand(&spoken);
-            let mut groups = self.text_query(&terms, &expanded, &in_url, &numbers, lang);
-            let searcher = self.reader.searcher();
             let own = tokenize::pairs(&query, |t| {
                 self.weak.iter().any(|w| w == t) || in_url.iter().any(|w| w == t)
             });
-            let weighted = own.iter().map(|p| (p, 1.0)).chain(
-                expanded_pairs
-                    .iter()
-                    .filter(|p| !own.contains(p))
-                    .map(|p| (p, SYNONYM_WEIGHT)),
+            let synonym_pairs: Vec<String> = expanded_pairs
+                .into_iter()
+                .filter(|p| !own.contains(p))
+                .collect();
+            let groups = self.text_query(
+                &terms,
+                &expanded,
+                &in_url,
+                [&own, &synonym_pairs],
+                &numbers,
+                lang,
             );
-            for (p, weight) in weighted {
-                let term = Term::from_field_text(self.fields.pairs, p);
-                if searcher.doc_freq(&term).is_ok_and(|n| n > 0) {
-                    groups.push(vec![(term, weight)]);
-                }
-            }
             score::top(&self.reader.searcher(), &groups, limit + 24)
         };
         let searcher = self.reader.searcher();
@@ -978,12 +976,14 @@ impl SearchIndex {
 
     /// Every term in every field, boosted by field; synonyms at a lower weight; numbers only in
     /// the numbers field (never fuzzed); one-edit fuzzy matches for unknown words. Per term, one
-    /// [`score::Group`]: its best field counts, plus a little of the others.
+    /// [`score::Group`]: its best field counts, plus a little of the others. Phrase pairs last,
+    /// one group each.
     fn text_query(
         &self,
         terms: &[String],
         synonyms: &[String],
         also_weak: &[String],
+        [pairs, synonym_pairs]: [&[String]; 2],
         numbers: &[String],
         lang: Lang,
     ) -> Vec<score::Group> {
@@ -1069,6 +1069,13 @@ impl SearchIndex {
             if !per_field.is_empty() {
                 groups.push(per_field);
             }
+        }
+        // Neighbouring words as one term: the query's own, then its synonyms' at their weight.
+        for p in pairs {
+            groups.extend(clause(f.pairs, p, 1.0).map(|c| vec![c]));
+        }
+        for p in synonym_pairs {
+            groups.extend(clause(f.pairs, p, SYNONYM_WEIGHT).map(|c| vec![c]));
         }
         groups
     }

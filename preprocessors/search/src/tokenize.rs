@@ -38,10 +38,15 @@ pub fn identifier_analyzer() -> TextAnalyzer {
 
 /// The analyzer registered for every text field (`index: true`) or used on queries.
 pub fn analyzer(index: bool) -> TextAnalyzer {
+    prose_analyzer(CcTokenizer { index, parts: true })
+}
+
+/// `tokenizer`, lower-cased, without English stop words, stemmed.
+fn prose_analyzer(tokenizer: CcTokenizer) -> TextAnalyzer {
     // English stop words ("not", "for", "the"…) carry no meaning here and would let short range
     // titles such as "Not used" win on them.
     let stop = StopWordFilter::new(Language::English).unwrap_or_else(|| StopWordFilter::remove([]));
-    TextAnalyzer::builder(CcTokenizer { index, parts: true })
+    TextAnalyzer::builder(tokenizer)
         .filter(LowerCaser)
         .filter(stop)
         .filter(Stemmer::new(Language::English))
@@ -103,15 +108,9 @@ pub fn is_english_word(t: &str) -> bool {
 /// and lone letters (`can't` → `can`, `t`) dropped, stemmed.
 fn phrase_words(line: &str) -> Vec<String> {
     thread_local! {
-        static WORDS: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new({
-            let stop = StopWordFilter::new(Language::English)
-                .unwrap_or_else(|| StopWordFilter::remove([]));
-            TextAnalyzer::builder(CcTokenizer { index: false, parts: false })
-                .filter(LowerCaser)
-                .filter(stop)
-                .filter(Stemmer::new(Language::English))
-                .build()
-        });
+        static WORDS: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new(
+            prose_analyzer(CcTokenizer { index: false, parts: false }),
+        );
     }
     WORDS.with(|a| {
         let mut a = a.borrow_mut();
