@@ -3,9 +3,14 @@
 // - Server mode (the site is served by `closecodes serve`, which answers /api/search): results come
 //   from the server in the page's language. mdBook's list and header are swapped for fresh copies
 //   (same ids, same styles), so elasticlunr keeps writing into detached nodes nobody sees.
-// - Static mode (no API): mdBook's elasticlunr results stay; a number or range typed in the bar
-//   gets a first result linking its page, and the Chinese build says that full-text Chinese search
-//   needs the server.
+// - Browser mode (a site `closecodes build` wrote, on a static host: its pages carry
+//   <meta name="closecodes-search">): the same search engine compiled to WebAssembly answers in
+//   the page, from the index the build wrote. Nothing of it is fetched until the reader focuses
+//   the search bar (or presses S or /); mdBook's own index is never loaded. Until the engine is
+//   ready, a number or range is answered at once from codes.json.
+// - Static mode (neither: plain `mdbook serve`): mdBook's elasticlunr results stay; a number or
+//   range typed in the bar gets a first result linking its page, and the Chinese build says that
+//   full-text Chinese search needs the server.
 //
 // Safety: text from the URL, the bar or the API is written with textContent only. The one HTML
 // input is the server's snippet (already escaped by the server); it is parsed inertly and only
@@ -20,6 +25,16 @@
     let header = document.getElementById("mdbook-searchresults-header");
     // No mdBook search on this page (search disabled in the build): nothing to cooperate with.
     if (!bar || !outer || !list || !header || !window.fetch || !window.URL) return;
+
+    // Browser mode's module (site.rs writes the meta), and mdBook's index kept from loading: its
+    // loader skips the download when an element with this id exists.
+    const moduleMeta = document.querySelector('meta[name="closecodes-search"]');
+    const moduleName = moduleMeta && /^[\w.-]+\.wasm$/.test(moduleMeta.content) ? moduleMeta.content : "";
+    if (moduleName && !document.getElementById("mdbook-search-index")) {
+        const stop = document.createElement("template");
+        stop.id = "mdbook-search-index";
+        document.head.append(stop);
+    }
 
     const zh = /^zh\b/i.test(document.documentElement.lang || "");
     const lang = zh ? "zh" : "en";
@@ -79,7 +94,7 @@
         for (const t of extra) if (t) header.append(" ", el("span", "closecodes-search-notice", t));
     }
 
-    let mode = "detecting"; // then "server" or "static"
+    let mode = "detecting"; // then "server", "browser" or "static"
 
     // ---------------------------------------------------------------- static mode: number fast path
     let codes = null;       // {byCode: Map(code → {href, title}), ranges: [{lo, hi, href, title}]}
@@ -218,9 +233,8 @@
         }
         const mine = controller = new AbortController();
         if (barOuter) barOuter.classList.add("searching");
-        fetch(apiUrl(q, 10), {signal: mine.signal, headers: {Accept: "application/json"}})
-            .then((r) => { if (!r.ok) throw new Error(r.status); return r.json(); })
-            .then((data) => render(data || {}, q), (err) => {
+        answer(q, 10, mine.signal)
+            .then((data) => { if (controller === mine) render(data || {}, q); }, (err) => {
                 if (err.name === "AbortError") return;
                 list.textContent = "";
                 setHeader(T.failed, []);
@@ -230,6 +244,77 @@
                 if (controller === mine) { controller = null; if (barOuter) barOuter.classList.remove("searching"); }
             });
     }
+    // The answer to a query, from the server or from the engine in the page.
+    let answer = (q, limit, signal) =>
+        fetch(apiUrl(q, limit), {signal, headers: {Accept: "application/json"}})
+            .then((r) => { if (!r.ok) throw new Error(r.status); return r.json(); });
+
+    // ---------------------------------------------------------------- browser mode
+    const INDEX_FILE = "search-index.bin"; // site::SEARCH_INDEX
+    let engine = null; // a promise of {search(q, limit) → the /api/search answer}
+    function loadEngine() {
+        if (engine) return engine;
+        const base = siteRoot.href;
+        const instantiate = () => {
+            const plain = () => fetch(base + moduleName)
+                .then((r) => { if (!r.ok) throw new Error(r.status); return r.arrayBuffer(); })
+                .then((b) => WebAssembly.instantiate(b, {}));
+            // Streaming compiles while it downloads; it needs the host to send application/wasm.
+            return WebAssembly.instantiateStreaming
+                ? WebAssembly.instantiateStreaming(fetch(base + moduleName), {}).catch(plain)
+                : plain();
+        };
+        const index = fetch(base + INDEX_FILE)
+            .then((r) => { if (!r.ok) throw new Error(r.status); return r.arrayBuffer(); });
+        engine = Promise.all([instantiate(), index]).then(([wasm, bytes]) => {
+            const x = wasm.instance.exports;
+            const put = (u8) => {
+                const p = x.cc_alloc(u8.length);
+                new Uint8Array(x.memory.buffer, p, u8.length).set(u8);
+                return p;
+            };
+            const idx = new Uint8Array(bytes);
+            if (!x.cc_open(put(idx), idx.length)) throw new Error("the search index cannot be opened");
+            const enc = new TextEncoder(), dec = new TextDecoder();
+            return {
+                search(q, limit) {
+                    const u8 = enc.encode(q);
+                    const n = x.cc_search(put(u8), u8.length, zh ? 1 : 0, limit);
+                    return JSON.parse(dec.decode(new Uint8Array(x.memory.buffer, x.cc_out(), n)));
+                },
+            };
+        });
+        engine.catch(() => { engine = null; }); // a later focus tries again
+        return engine;
+    }
+    let engineReady = false;
+    function startBrowserMode() {
+        answer = (q, limit, signal) => {
+            // A number needs no engine: answered at once while it loads.
+            const fp = !engineReady && codes ? fastPath(q) : null;
+            if (fp && fp.link) {
+                list.textContent = "";
+                list.append(fp.link);
+                setHeader(T.count(1, q), []);
+                outer.classList.remove("hidden");
+            }
+            return loadEngine().then((e) => {
+                engineReady = true;
+                if (signal && signal.aborted) throw new DOMException("stale", "AbortError");
+                return e.search(q, limit);
+            });
+        };
+        // searcher.js marks the bar busy on every key and, with no index of its own, never
+        // clears it; its handler runs first.
+        bar.addEventListener("keyup", () => { if (!controller && barOuter) barOuter.classList.remove("searching"); });
+        const warm = () => { loadCodes(); loadEngine(); };
+        bar.addEventListener("focus", warm);
+        if (document.activeElement === bar) warm();
+        // For tests and the console: the same object /api/search answers.
+        window.closecodesSearch = (q, limit) => loadEngine().then((e) => e.search(String(q), limit || 10));
+        startServerMode();
+    }
+
     function startServerMode() {
         // Swap mdBook's list and header for empty copies: searcher.js keeps references to the old
         // ones and may go on filling them, out of the document.
@@ -269,9 +354,11 @@
         .then((j) => !!(j && Array.isArray(j.results)), () => false)
         .then((server) => {
             clearTimeout(probeTimer);
-            mode = server ? "server" : "static";
-            if (server) {
+            mode = server ? "server" : moduleName && window.WebAssembly ? "browser" : "static";
+            if (mode === "server") {
                 startServerMode();
+            } else if (mode === "browser") {
+                startBrowserMode();
             } else {
                 observe();
                 bar.addEventListener("input", decorate);

@@ -39,6 +39,7 @@ fn main() {
     let reg = archive(&root, &files);
     articles(reg.as_ref());
     search_index(reg);
+    search_module(&root);
     for f in files {
         let rel = f
             .strip_prefix(&root)
@@ -169,6 +170,90 @@ fn search_index(reg: Option<closecodes::registry::Registry>) {
         .unwrap_or_default();
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("search-index.bin");
     std::fs::write(out, bytes).unwrap();
+}
+
+/// The in-browser search (`preprocessors/web`) compiled to wasm32 by a nested cargo, into a target
+/// folder of its own beside this build's, and saved as `closecodes-search.wasm`: `closecodes
+/// build` writes it into the site. When it cannot be built (the wasm32 target is not installed:
+/// `rustup target add wasm32-unknown-unknown`), or `CLOSECODES_NO_WASM` is set (the fuzz builds),
+/// the file is empty, a warning says so and the site searches through `closecodes serve` only.
+fn search_module(root: &Path) {
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    let out = out_dir.join("closecodes-search.wasm");
+    for dir in [
+        "preprocessors/web",
+        "preprocessors/search/src",
+        "preprocessors/closecodes/src",
+        "preprocessors/closecodes/templates",
+        "Cargo.lock",
+        "Cargo.toml",
+        ".cargo/config.toml",
+    ] {
+        println!("cargo:rerun-if-changed={}", root.join(dir).display());
+    }
+    println!("cargo:rerun-if-env-changed=CLOSECODES_NO_WASM");
+    // Installing the target later must rebuild the module: cargo reruns this script while the
+    // watched folder is missing, and when it changes.
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    if let Ok(o) = std::process::Command::new(rustc)
+        .args(["--print", "sysroot"])
+        .output()
+    {
+        let sysroot = String::from_utf8_lossy(&o.stdout).trim().to_owned();
+        println!("cargo:rerun-if-changed={sysroot}/lib/rustlib/wasm32-unknown-unknown");
+    }
+    if std::env::var_os("CLOSECODES_NO_WASM").is_some() {
+        std::fs::write(&out, []).unwrap();
+        return;
+    }
+    // OUT_DIR is <target>/<profile>/build/<package>/out (or <target>/<triple>/<profile>/…).
+    let target = out_dir
+        .ancestors()
+        .find(|a| a.join("CACHEDIR.TAG").exists())
+        .map_or_else(|| out_dir.join("wasm"), Path::to_path_buf)
+        .join("wasm-search");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .current_dir(root)
+        .args([
+            "build",
+            "--quiet",
+            "--locked",
+            "-p",
+            "closecodes-web",
+            "--lib",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--profile",
+            "wasm",
+            "--target-dir",
+        ])
+        .arg(&target)
+        // This build's flags (a sanitizer, coverage) are not the module's.
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("CARGO_BUILD_RUSTFLAGS")
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("CARGO_BUILD_TARGET")
+        .env_remove("RUSTC_WORKSPACE_WRAPPER")
+        .env_remove("CARGO_PROFILE_RELEASE_DEBUG")
+        .status();
+    let built = target.join("wasm32-unknown-unknown/wasm/closecodes_web.wasm");
+    match status {
+        Ok(s) if s.success() && built.exists() => {
+            std::fs::copy(&built, &out).unwrap();
+        }
+        other => {
+            println!(
+                "cargo:warning=the in-browser search module was not built ({}); sites built by this closecodes search through `closecodes serve` only. Install the target with `rustup target add wasm32-unknown-unknown`.",
+                match other {
+                    Ok(s) => format!("cargo exited with {s}"),
+                    Err(e) => e.to_string(),
+                }
+            );
+            std::fs::write(&out, []).unwrap();
+        }
+    }
 }
 
 /// `site-url = "…"` in the `[preprocessor.closecodes]` table of book.toml.

@@ -699,3 +699,213 @@ async fn chinese_pages_follow_the_spacing_rule_in_chromium() {
         problems.join("\n")
     );
 }
+
+/// Runs in the page: every query of `arguments[0]` (`[query, lang]`) through the in-browser engine
+/// of a page in that language, opened in an iframe each, as the answers `/api/search` sends.
+const ENGINE_JS: &str = r#"
+const [queries, done] = arguments;
+const out = [];
+for (const [q, lang] of queries) {
+  out.push(await window.__engines[lang](q, 10));
+}
+done(out);
+"#;
+
+/// The site `closecodes build` writes, on a plain static host (no API): the search engine runs in
+/// the page, compiled to WebAssembly, and answers every query of both suites exactly as
+/// `/api/search` does; nothing of it is fetched before the reader focuses the search bar, and
+/// mdBook's own index is never fetched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_search_engine_runs_in_the_page_on_a_static_host() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    closecodes_cli::site::build(&repo_root(), &site).unwrap();
+    assert!(
+        site.join(closecodes_cli::site::SEARCH_MODULE).exists(),
+        "the build wrote no search module: is the wasm32 target installed (rustup target add wasm32-unknown-unknown)?"
+    );
+    let (api, _shutdown) = closecodes_tests::start_server(site.clone()).await;
+    let host = start_static(site.clone()).await;
+    let (driver, client) = start_driver().await;
+    client
+        .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
+            Some(Duration::from_secs(120)),
+            Some(Duration::from_secs(30)),
+            Some(Duration::from_secs(2)),
+        ))
+        .await
+        .unwrap();
+    let fetched =
+        "return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname);";
+    let engine_files = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p.as_str())
+            .filter(|p| p.ends_with(".wasm") || p.ends_with(".bin") || p.contains("searchindex"))
+            .map(str::to_owned)
+            .collect()
+    };
+
+    // Lazy: a page loads nothing of the engine, focusing the bar loads the module and the index.
+    client
+        .goto(&format!("http://{host}/codes/1006.html"))
+        .await
+        .unwrap();
+    wait_for(
+        &client,
+        "return document.readyState === 'complete';",
+        "the page",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = client.execute(fetched, vec![]).await.unwrap();
+    assert!(
+        engine_files(&before).is_empty(),
+        "fetched on page load: {:?}",
+        engine_files(&before)
+    );
+    click(&client, "#mdbook-search-toggle").await;
+    let bar = client
+        .find(Locator::Css("#mdbook-searchbar"))
+        .await
+        .unwrap();
+    bar.send_keys("websocket closed before the connection is established")
+        .await
+        .unwrap();
+    let first = wait_for(
+        &client,
+        "const a = document.querySelector('#mdbook-searchresults li a'); return a && document.querySelector('#mdbook-searchresults li .teaser mark') && new URL(a.href).pathname;",
+        "the first result from the engine in the page",
+    )
+    .await;
+    let after = client.execute(fetched, vec![]).await.unwrap();
+    let mut loaded = engine_files(&after);
+    loaded.sort();
+    assert_eq!(
+        loaded,
+        ["/closecodes-search.wasm", "/search-index.bin"],
+        "after focus, of the engine and mdBook's index"
+    );
+    let api_first = api_answer(
+        api,
+        "websocket closed before the connection is established",
+        "en",
+    );
+    assert_eq!(
+        first.as_str(),
+        api_first["results"][0]["url"].as_str(),
+        "first result in the page and from the API"
+    );
+
+    // The same answers as /api/search for both suites, both languages, from pages of each.
+    let mut queries = Vec::new();
+    for (file, query_col, lang_col) in [("relevance.tsv", 0, 1), ("questions.tsv", 1, 0)] {
+        let tsv = std::fs::read_to_string(repo_root().join("tests/fixtures").join(file)).unwrap();
+        for line in tsv.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+            let cols: Vec<&str> = line.split('\t').collect();
+            queries.push((cols[query_col].to_owned(), cols[lang_col].to_owned()));
+        }
+    }
+    assert!(queries.len() > 400, "{} queries", queries.len());
+    // Each language's engine from a page of that language (its answers carry its URLs).
+    client
+        .execute_async(
+            r#"const done = arguments[0];
+const open = (src) => new Promise((ok) => { const f = document.createElement('iframe'); f.src = src; f.onload = () => ok(f.contentWindow); document.body.append(f); });
+const wait = async (w) => { for (let i = 0; i < 100 && !w.closecodesSearch; i++) await new Promise((r) => setTimeout(r, 50)); return w.closecodesSearch; };
+Promise.all([open('/index.html'), open('/zh/index.html')]).then(async ([en, zh]) => {
+  window.__engines = { en: await wait(en), zh: await wait(zh) };
+  done(!!(window.__engines.en && window.__engines.zh));
+});"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    let mut differ = Vec::new();
+    for chunk in queries.chunks(100) {
+        let got = client
+            .execute_async(ENGINE_JS, vec![json!(chunk)])
+            .await
+            .unwrap();
+        for ((q, lang), page) in chunk.iter().zip(got.as_array().unwrap()) {
+            let want = api_answer(api, q, lang);
+            if page["results"] != want["results"] || page["notice"] != want["notice"] {
+                differ.push(format!(
+                    "{lang} {q:?}\n  page: {}\n  api:  {}",
+                    urls(page),
+                    urls(&want)
+                ));
+            }
+        }
+    }
+    assert!(
+        differ.is_empty(),
+        "{} of {} queries answered differently in the page:\n{}",
+        differ.len(),
+        queries.len(),
+        differ.join("\n")
+    );
+
+    // A number jumps to its article, in Chinese too.
+    client
+        .goto(&format!("http://{host}/zh/index.html"))
+        .await
+        .unwrap();
+    click(&client, "#mdbook-search-toggle").await;
+    let bar = client
+        .find(Locator::Css("#mdbook-searchbar"))
+        .await
+        .unwrap();
+    bar.send_keys("1006\n").await.unwrap();
+    wait_for(
+        &client,
+        "return location.pathname === '/zh/codes/1006.html';",
+        "Enter on 1006 opening the Chinese article",
+    )
+    .await;
+    // The pages ask once whether `closecodes serve` is behind them (the search API and the lab);
+    // a static host answers 404, which Chromium logs. Nothing else may fail.
+    let errors: Vec<String> = console_errors(&driver, &client)
+        .await
+        .into_iter()
+        .filter(|e| {
+            !(e.contains("/api/search?q=1000&") || e.contains("/lab/ ")) || !e.contains(" 404 ")
+        })
+        .collect();
+    client.close().await.unwrap();
+    drop(driver);
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+}
+
+/// `/api/search`'s answer to `q` in `lang`, as JSON.
+fn api_answer(api: SocketAddr, q: &str, lang: &str) -> Value {
+    let mut enc = String::new();
+    for b in q.bytes() {
+        if b.is_ascii_alphanumeric() {
+            enc.push(b as char);
+        } else {
+            enc.push_str(&format!("%{b:02X}"));
+        }
+    }
+    let raw = closecodes_tests::http_get(
+        api.port(),
+        &format!("/api/search?q={enc}&lang={lang}&limit=10"),
+    )
+    .expect("the API answers");
+    let body = raw.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{q:?}: {e}: {raw}"))
+}
+
+/// The result URLs of an answer, for a message.
+fn urls(a: &Value) -> String {
+    a["results"]
+        .as_array()
+        .map(|r| {
+            r.iter()
+                .filter_map(|h| h["url"].as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
+}

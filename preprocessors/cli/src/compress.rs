@@ -5,8 +5,11 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// File kinds worth compressing: text. Fonts (woff2) and images are compressed already.
-const TEXT: [&str; 8] = ["html", "css", "js", "json", "svg", "xml", "txt", "map"];
+/// File kinds worth compressing: text, the search module and its index. Fonts (woff2) and
+/// images are compressed already.
+const TEXT: [&str; 10] = [
+    "html", "css", "js", "json", "svg", "xml", "txt", "map", "wasm", "bin",
+];
 /// Smaller files gain less than the headers cost.
 const MIN_BYTES: u64 = 256;
 /// Brotli quality. Measured on the shipped site's 1006 article (94,748 bytes): quality 5 gives

@@ -27,6 +27,11 @@ pub fn try_registry() -> Result<Registry, String> {
 /// invalid at build time).
 static SEARCH_INDEX: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/search-index.bin"));
 
+/// The in-browser search (`preprocessors/web` compiled to wasm32 by `build.rs`), which `closecodes
+/// build` writes into every site beside its index; empty when it could not be built.
+pub static SEARCH_MODULE: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/closecodes-search.wasm"));
+
 /// The search index of the shipped registry and guides, opened from the bytes `build.rs` saved:
 /// nothing is indexed at start.
 pub fn try_search_index() -> Result<SearchIndex, String> {

@@ -15,6 +15,9 @@ pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
 /// The search index of a built site, at its root (see [`crate::search::SearchIndex::to_bytes`]).
 pub const SEARCH_INDEX: &str = "search-index.bin";
+/// The in-browser search module of a built site, at its root: it opens [`SEARCH_INDEX`] in the
+/// reader's browser on a static host (`theme/closecodes-search.js`).
+pub const SEARCH_MODULE: &str = "closecodes-search.wasm";
 
 /// `closecodes check PATH`: validate the data, and check Chinese prose for the glossary's banned
 /// variants ([`lint`]). A folder is checked whole, with the book around it: the Chinese guides
@@ -194,6 +197,14 @@ fn write_site(
     std::fs::rename(&zh, dir.join("zh"))
         .map_err(|e| format!("moving {} into {}: {e}", zh.display(), dir.display()))?;
     write(&dir.join(SEARCH_INDEX), index)?;
+    if crate::embedded::SEARCH_MODULE.is_empty() {
+        eprintln!(
+            "note: this closecodes was built without its in-browser search module (see the build's warning), so on a static host the site searches numbers and mdBook's index only"
+        );
+    } else {
+        write(&dir.join(SEARCH_MODULE), crate::embedded::SEARCH_MODULE)?;
+        mark_search_module(dir)?;
+    }
     write(&dir.join("codes.json"), closecodes::json::to_json(reg))?;
     write(&dir.join("404.html"), not_found_page(reg, Lang::En))?;
     write(&dir.join("zh/404.html"), not_found_page(reg, Lang::Zh))?;
@@ -314,6 +325,27 @@ fn absolute_site(u: &str) -> Result<String, Error> {
         )
         .into())
     }
+}
+
+/// Every HTML file of the built site says that the in-browser search is there, so that its script
+/// neither loads mdBook's own index nor asks for the module before the reader searches.
+fn mark_search_module(site_dir: &Path) -> Result<(), Error> {
+    for (p, rel) in site_files(site_dir)? {
+        if !rel.ends_with(".html") {
+            continue;
+        }
+        let html = std::fs::read_to_string(&p)?;
+        if !html.contains("</head>") {
+            continue;
+        }
+        let html = html.replacen(
+            "</head>",
+            &format!("<meta name=\"closecodes-search\" content=\"{SEARCH_MODULE}\">\n</head>"),
+            1,
+        );
+        write(&p, html)?;
+    }
+    Ok(())
 }
 
 /// Every page of the built site gets `<link rel="canonical">` and `og:url` with its absolute
