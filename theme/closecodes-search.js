@@ -136,16 +136,17 @@
             .then(decorate);
     }
     // What a numeric query means: {link: <li>} or {notice: text}, or null for ordinary text.
-    function fastPath(q) {
+    function fastPath(q, known) {
         const m = /^(\d{1,9})(?:\s*[-–—~]\s*(\d{1,9}))?$/.exec(q);
         if (!m) return null;
         const lo = +m[1], hi = m[2] === undefined ? lo : +m[2];
         if (lo > 4999 || hi > 4999) return {notice: T.notCode(hi > 4999 && lo <= 4999 ? hi : lo)};
         if (lo > hi) return null;
-        if (!codes) { loadCodes(); return null; }
-        const page = lo === hi && codes.byCode.get(lo);
+        const table = known || codes;
+        if (!table) { loadCodes(); return null; }
+        const page = lo === hi && table.byCode.get(lo);
         if (page) return {link: resultItem(page.href, String(lo), page.title)};
-        const r = codes.ranges.find((x) => x.lo <= lo && hi <= x.hi);
+        const r = table.ranges.find((x) => x.lo <= lo && hi <= x.hi);
         if (!r) return null;
         const label = rangeText([r.lo, r.hi]);
         if (lo !== hi) return {link: resultItem(r.href, label, r.title)};
@@ -179,6 +180,9 @@
 
     // ---------------------------------------------------------------- server mode
     let timer = 0, controller = null, active = -1, enterPending = false;
+    // Pause after a keystroke before searching: a request to the server per pause; in the page
+    // a search takes a few milliseconds.
+    let delay = 120;
     function highlight(i) {
         const items = list.children;
         if (active >= 0 && items[active]) items[active].classList.remove("focus");
@@ -289,9 +293,11 @@
     }
     let engineReady = false;
     function startBrowserMode() {
+        delay = 30;
         answer = (q, limit, signal) => {
-            // A number needs no engine: answered at once while it loads.
-            const fp = !engineReady && codes ? fastPath(q) : null;
+            // A number needs no engine: answered at once while it loads, from the registered
+            // codes and ranges this script knows (the engine's answer follows).
+            const fp = engineReady ? null : fastPath(q, fallbackCodes());
             if (fp && fp.link) {
                 list.textContent = "";
                 list.append(fp.link);
@@ -307,7 +313,7 @@
         // searcher.js marks the bar busy on every key and, with no index of its own, never
         // clears it; its handler runs first.
         bar.addEventListener("keyup", () => { if (!controller && barOuter) barOuter.classList.remove("searching"); });
-        const warm = () => { loadCodes(); loadEngine(); };
+        const warm = () => { loadEngine(); };
         bar.addEventListener("focus", warm);
         if (document.activeElement === bar) warm();
         // For tests and the console: the same object /api/search answers.
@@ -327,9 +333,9 @@
         bar.addEventListener("input", (e) => {
             if (e.isComposing) return; // wait for the IME to finish (compositionend)
             clearTimeout(timer);
-            timer = setTimeout(runQuery, 120);
+            timer = setTimeout(runQuery, delay);
         });
-        bar.addEventListener("compositionend", () => { clearTimeout(timer); timer = setTimeout(runQuery, 120); });
+        bar.addEventListener("compositionend", () => { clearTimeout(timer); timer = setTimeout(runQuery, delay); });
         // Keys in the bar: handled here and stopped, so searcher.js does not act on its hidden
         // list. Focus stays in the bar, so window.search.hasFocus() stays true and book.js does
         // not turn arrow keys into chapter navigation. Escape is left to searcher.js.

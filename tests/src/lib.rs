@@ -1,6 +1,8 @@
 //! Helpers shared by the end-to-end tests: where the repository is, the freshly built binaries,
 //! the released `mdbook` binary, and a small link checker over a built site.
 
+pub mod chromium;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -17,6 +19,39 @@ pub fn repo_root() -> PathBuf {
         .parent()
         .expect("tests/ has a parent")
         .to_owned()
+}
+
+/// One row of the search suites (`tests/fixtures/relevance.tsv`, `questions.tsv`).
+pub struct SuiteRow {
+    /// `relevance` or `questions`.
+    pub suite: &'static str,
+    /// The query as a reader typed or pasted it.
+    pub query: String,
+    /// Its language tag (`en`, `zh`).
+    pub lang: String,
+    /// The expected first result: a code or range key, or a page.
+    pub expected: String,
+}
+
+/// Every row of both search suites, relevance first.
+pub fn suite_rows() -> Vec<SuiteRow> {
+    let mut rows = Vec::new();
+    for (suite, file, q, l) in [
+        ("relevance", "relevance.tsv", 0, 1),
+        ("questions", "questions.tsv", 1, 0),
+    ] {
+        let tsv = std::fs::read_to_string(fixture(file)).unwrap();
+        for line in tsv.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+            let c: Vec<&str> = line.split('\t').collect();
+            rows.push(SuiteRow {
+                suite,
+                query: c[q].to_owned(),
+                lang: c[l].to_owned(),
+                expected: c[2].to_owned(),
+            });
+        }
+    }
+    rows
 }
 
 /// A fixture folder below `tests/fixtures`.

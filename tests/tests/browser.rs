@@ -10,22 +10,12 @@
 //! `.ci/run` installs `chromium` and `chromium-driver` from Debian; nothing is downloaded here.
 
 use closecodes::registry::{self, ServerSaw};
+use closecodes_tests::chromium::{Driver, set_timeouts, start_driver};
 use closecodes_tests::repo_root;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::time::Duration;
-
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// A plain static host for the same site: no API, no lab.
 async fn start_static(site: std::path::PathBuf) -> SocketAddr {
@@ -34,59 +24,6 @@ async fn start_static(site: std::path::PathBuf) -> SocketAddr {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
     addr
-}
-
-struct Driver {
-    child: std::process::Child,
-    port: u16,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn start_driver() -> (Driver, Client) {
-    assert!(
-        std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists(),
-        "Chromium and chromedriver are needed: apt-get install chromium chromium-driver (.ci/run does)"
-    );
-    let port = free_port();
-    let child = std::process::Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let driver = Driver { child, port };
-    let profile = tempfile::tempdir().unwrap().keep();
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": CHROMIUM,
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--window-size=1280,1000", format!("--user-data-dir={}", profile.display())]
-        }),
-    );
-    caps.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
-    let url = format!("http://127.0.0.1:{port}");
-    let mut last = None;
-    for _ in 0..50 {
-        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps.clone())
-            .connect(&url)
-            .await
-        {
-            Ok(c) => return (driver, c),
-            Err(e) => last = Some(e),
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("could not start a Chromium session: {last:?}");
 }
 
 /// Chromium's console messages since the last call: chromedriver's `/se/log` endpoint with type
@@ -235,14 +172,7 @@ async fn the_site_and_the_lab_in_chromium() {
     let (addr, _shutdown) = closecodes_tests::start_server(site.clone()).await;
     let static_addr = start_static(site.clone()).await;
     let (driver, client) = start_driver().await;
-    client
-        .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
-            Some(Duration::from_secs(30)),
-            Some(Duration::from_secs(30)),
-            Some(Duration::from_secs(2)),
-        ))
-        .await
-        .unwrap();
+    set_timeouts(&client, Duration::from_secs(30)).await;
     let base = format!("http://{addr}");
     let reg = registry::load(&repo_root().join("data")).unwrap();
     let mut failures = Vec::new();
@@ -408,6 +338,9 @@ async fn the_site_and_the_lab_in_chromium() {
             json!((!was.as_bool().unwrap()).to_string()),
             "{now}"
         );
+        // The menu bar slides with the sidebar (a 0.3 s transition); a click during it can land
+        // on the title that moves over the button.
+        tokio::time::sleep(Duration::from_millis(500)).await;
     }
     let folds = client
         .execute(
@@ -727,14 +660,7 @@ async fn the_search_engine_runs_in_the_page_on_a_static_host() {
     let (api, _shutdown) = closecodes_tests::start_server(site.clone()).await;
     let host = start_static(site.clone()).await;
     let (driver, client) = start_driver().await;
-    client
-        .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
-            Some(Duration::from_secs(120)),
-            Some(Duration::from_secs(30)),
-            Some(Duration::from_secs(2)),
-        ))
-        .await
-        .unwrap();
+    set_timeouts(&client, Duration::from_secs(120)).await;
     let fetched =
         "return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname);";
     let engine_files = |v: &Value| -> Vec<String> {
@@ -799,14 +725,10 @@ async fn the_search_engine_runs_in_the_page_on_a_static_host() {
     );
 
     // The same answers as /api/search for both suites, both languages, from pages of each.
-    let mut queries = Vec::new();
-    for (file, query_col, lang_col) in [("relevance.tsv", 0, 1), ("questions.tsv", 1, 0)] {
-        let tsv = std::fs::read_to_string(repo_root().join("tests/fixtures").join(file)).unwrap();
-        for line in tsv.lines().skip(1).filter(|l| !l.trim().is_empty()) {
-            let cols: Vec<&str> = line.split('\t').collect();
-            queries.push((cols[query_col].to_owned(), cols[lang_col].to_owned()));
-        }
-    }
+    let queries: Vec<(String, String)> = closecodes_tests::suite_rows()
+        .into_iter()
+        .map(|r| (r.query, r.lang))
+        .collect();
     assert!(queries.len() > 400, "{} queries", queries.len());
     // Each language's engine from a page of that language (its answers carry its URLs).
     client

@@ -1098,13 +1098,16 @@ fn a_full_disk_or_a_read_only_parent_leaves_the_site_whole() {
     assert!(snapshot(&site) == good, "file-size limit: the site changed");
     assert_eq!(leftovers(tmp.path()), Vec::<String>::new());
 
-    // A full disk: the site on a 3 MiB tmpfs that holds the published site but not a second one
-    // (a private mount namespace, so nothing outside this test sees it). The listing of the site
-    // before and after the failed build is taken inside the namespace.
+    // A full disk: the site on a tmpfs that holds the published site but not a second one (one
+    // and a half times its size; a private mount namespace, so nothing outside this test sees
+    // it). The listing of the site before and after the failed build is taken inside the
+    // namespace.
     let disk = tmp.path().join("disk");
     std::fs::create_dir(&disk).unwrap();
+    let bytes: u64 = good.values().map(|b| b.len() as u64).sum();
+    let size_kib = (bytes * 3 / 2).div_ceil(1024);
     let script = r#"set -e
-mount -t tmpfs -o size=3m closecodes-test "$1"
+mount -t tmpfs -o size="$3"k closecodes-test "$1"
 cp -a site "$1/site"
 list() { (cd "$1/site" && find . -type f -exec sha256sum {} + | sort); }
 list "$1" > "$1.before"
@@ -1126,6 +1129,7 @@ ls -A "$1" > "$1.left"
         ])
         .arg(&disk)
         .arg(bin)
+        .arg(size_kib.to_string())
         .current_dir(tmp.path())
         .status()
         .unwrap();

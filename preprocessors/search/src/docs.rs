@@ -118,8 +118,37 @@ pub fn code_documents(reg: &Registry) -> Vec<Doc> {
     reg.entries().iter().map(|e| code(reg, e)).collect()
 }
 
-/// Every page of `reg` and `guides`, codes first.
+/// Every page of `reg` and `guides`, codes first, the section tables last.
 pub fn documents(reg: &Registry, guides: &[Guide]) -> Vec<Doc> {
+    documents_with(reg, guides, &table_strings())
+}
+
+/// The UI strings the section tables' documents read (`hs_index_title`, `proto_index_intro` …),
+/// from the page templates: a saved index carries them, so that opening it (in the reader's
+/// browser too) needs no template engine.
+pub fn table_strings() -> TableStrings {
+    let Ok(r) = closecodes::render::Renderer::new(None) else {
+        return TableStrings::new();
+    };
+    TABLES
+        .iter()
+        .flat_map(|(_, key)| ["title", "intro", "unnamed"].map(|part| format!("{key}_{part}")))
+        .filter(|k| r.has_string(k))
+        .map(|k| {
+            let text = Lang::ALL.map(|l| r.string(l, &k));
+            (k, text)
+        })
+        .collect()
+}
+
+/// UI strings by key, English and Chinese.
+pub type TableStrings = std::collections::BTreeMap<String, [String; 2]>;
+
+/// The section tables with a search document: their folder and their strings' key.
+const TABLES: [(&str, &str); 2] = [("handshake", "hs_index"), ("protocols", "proto_index")];
+
+/// [`documents`] with the section tables' strings given.
+pub fn documents_with(reg: &Registry, guides: &[Guide], strings: &TableStrings) -> Vec<Doc> {
     let mut docs = code_documents(reg);
     for c in reg.wild_codes() {
         if reg.get(Key::Code(c)).is_none() {
@@ -129,46 +158,46 @@ pub fn documents(reg: &Registry, guides: &[Guide]) -> Vec<Doc> {
     docs.extend(reg.handshakes().iter().map(|h| handshake(reg, h)));
     docs.extend(reg.protocols().iter().map(protocol));
     docs.extend(guides.iter().map(|g| guide(reg, g)));
-    if let Ok(r) = closecodes::render::Renderer::new(None) {
-        let hs: Vec<[String; 2]> = reg
-            .handshakes()
-            .iter()
-            .map(|h| Lang::ALL.map(|l| format!("{}: {}", h.text(l).title, h.text(l).summary)))
-            .collect();
-        let mut table = index(&r, "handshake", "hs_index", &hs);
-        table.errors = reg
-            .errors_on(&PageRef::Handshake(
-                closecodes::registry::HANDSHAKE_INDEX.to_owned(),
-            ))
-            .into_iter()
-            .map(|x| x.text)
-            .collect();
-        docs.push(table);
-        let ps: Vec<[String; 2]> = reg
-            .protocols()
-            .iter()
-            .map(|p| Lang::ALL.map(|l| format!("{}: {}", p.text(l).title, p.text(l).summary)))
-            .collect();
-        docs.push(index(&r, "protocols", "proto_index", &ps));
+    if strings.is_empty() {
+        return docs;
     }
+    let hs: Vec<[String; 2]> = reg
+        .handshakes()
+        .iter()
+        .map(|h| Lang::ALL.map(|l| format!("{}: {}", h.text(l).title, h.text(l).summary)))
+        .collect();
+    let mut table = index(strings, TABLES[0], &hs);
+    table.errors = reg
+        .errors_on(&PageRef::Handshake(
+            closecodes::registry::HANDSHAKE_INDEX.to_owned(),
+        ))
+        .into_iter()
+        .map(|x| x.text)
+        .collect();
+    docs.push(table);
+    let ps: Vec<[String; 2]> = reg
+        .protocols()
+        .iter()
+        .map(|p| Lang::ALL.map(|l| format!("{}: {}", p.text(l).title, p.text(l).summary)))
+        .collect();
+    docs.push(index(strings, TABLES[1], &ps));
     docs
 }
 
 /// A section's table page: its title and introduction, and the titles of its pages.
-fn index(
-    r: &closecodes::render::Renderer,
-    dir: &'static str,
-    key: &str,
-    titles: &[[String; 2]],
-) -> Doc {
-    let heading = Lang::ALL.map(|l| r.string(l, &format!("{key}_title")));
+fn index(strings: &TableStrings, (dir, key): (&'static str, &str), titles: &[[String; 2]]) -> Doc {
+    let string = |l: Lang, part: &str| {
+        strings
+            .get(&format!("{key}_{part}"))
+            .map(|t| t[Doc::slot(l)].clone())
+    };
+    let heading = Lang::ALL.map(|l| string(l, "title").unwrap_or_default());
     // The intro, and for the handshake table the paragraph on messages that name no status.
     let intro = Lang::ALL.map(|l| {
-        let mut s = prose(l, &r.string(l, &format!("{key}_intro")));
-        let more = format!("{key}_unnamed");
-        if r.has_string(&more) {
+        let mut s = prose(l, &string(l, "intro").unwrap_or_default());
+        if let Some(more) = string(l, "unnamed") {
             s.push('\n');
-            s.push_str(&prose(l, &r.string(l, &more)));
+            s.push_str(&prose(l, &more));
         }
         s
     });

@@ -131,6 +131,8 @@ pub struct SearchIndex {
     typos: crate::typos::Typos,
     /// The guides the index was built from (saved with it).
     guides: Vec<Guide>,
+    /// The section tables' UI strings the documents were made with (saved with it).
+    strings: crate::docs::TableStrings,
 }
 
 /// The schema's fields, and the schema itself: the same when an index is built and opened.
@@ -139,7 +141,9 @@ fn schema() -> (Schema, Fields) {
     let text = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
             .set_tokenizer(ANALYZER)
-            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            // Frequencies only: ranking is BM25 over postings, phrases are indexed as pairs,
+            // and positions would be a third of the index the site's readers download.
+            .set_index_option(IndexRecordOption::WithFreqs),
     );
     let ident = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
@@ -180,7 +184,7 @@ fn register_analyzers(index: &Index) {
 }
 
 /// Changes whenever what [`SearchIndex::to_bytes`] writes changes shape.
-const SAVED_FORMAT: u32 = 3;
+const SAVED_FORMAT: u32 = 4;
 
 /// A saved index: what [`SearchIndex::from_bytes`] needs to answer exactly as the index that
 /// was saved.
@@ -189,6 +193,7 @@ struct Saved {
     format: u32,
     registry: Registry,
     guides: Vec<Guide>,
+    strings: crate::docs::TableStrings,
     files: Vec<(String, Vec<u8>)>,
 }
 
@@ -282,7 +287,8 @@ impl SearchIndex {
 
     /// Index every page of `reg` and `guides`.
     pub fn build_with(reg: Registry, guides: &[Guide]) -> Result<SearchIndex, IndexError> {
-        let docs = crate::docs::documents(&reg, guides);
+        let strings = crate::docs::table_strings();
+        let docs = crate::docs::documents_with(&reg, guides, &strings);
         let (schema, fields) = schema();
         let index = Index::create_in_ram(schema);
         register_analyzers(&index);
@@ -323,7 +329,7 @@ impl SearchIndex {
             writer.merge(&ids).wait()?;
         }
         writer.wait_merging_threads()?;
-        Self::assemble(reg, guides.to_vec(), docs, &index, fields)
+        Self::assemble(reg, guides.to_vec(), strings, docs, &index, fields)
     }
 
     /// The index as bytes (the registry, the guides and tantivy's files), for [`Self::from_bytes`]:
@@ -380,6 +386,7 @@ impl SearchIndex {
             format: SAVED_FORMAT,
             registry: self.reg.clone(),
             guides: self.guides.clone(),
+            strings: self.strings.clone(),
             files,
         };
         Ok(postcard::to_stdvec(&saved).expect("every part of a saved index serializes"))
@@ -403,14 +410,22 @@ impl SearchIndex {
             return Err(IndexError::Saved);
         }
         register_analyzers(&index);
-        let docs = crate::docs::documents(&saved.registry, &saved.guides);
-        Self::assemble(saved.registry, saved.guides, docs, &index, fields)
+        let docs = crate::docs::documents_with(&saved.registry, &saved.guides, &saved.strings);
+        Self::assemble(
+            saved.registry,
+            saved.guides,
+            saved.strings,
+            docs,
+            &index,
+            fields,
+        )
     }
 
     /// The parts that come from the documents and the index's words, after indexing or opening.
     fn assemble(
         reg: Registry,
         guides: Vec<Guide>,
+        strings: crate::docs::TableStrings,
         docs: Vec<Doc>,
         index: &Index,
         fields: Fields,
@@ -509,6 +524,7 @@ impl SearchIndex {
         Ok(SearchIndex {
             typos,
             guides,
+            strings,
             protocol_words,
             implementation_names,
             names: Names::new(&docs),

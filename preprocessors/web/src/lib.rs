@@ -156,6 +156,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_saved_index_answers_as_json_and_bad_bytes_are_refused() {
+        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
+        let reg = closecodes::registry::load(&data).unwrap();
+        let bytes = SearchIndex::build(reg).unwrap().to_bytes().unwrap();
+        let s = Session::open(&bytes).unwrap();
+        let en: serde_json::Value = serde_json::from_str(&s.search_json("1006", "en", 3)).unwrap();
+        assert_eq!(en["results"][0]["url"], "/codes/1006.html");
+        let zh: serde_json::Value = serde_json::from_str(&s.search_json("断网", "zh", 3)).unwrap();
+        assert!(
+            zh["results"][0]["url"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("/zh/")),
+            "{zh}"
+        );
+        let long = "断".repeat(MAX_QUERY);
+        assert!(s.search_json(&long, "zh", 3).starts_with('{'));
+        assert!(Session::open(&bytes[..bytes.len() / 2]).is_err());
+        assert!(Session::open(b"not an index").is_err());
+    }
+
+    #[test]
     fn queries_are_cut_on_a_character_boundary() {
         assert_eq!(truncate("断网了", 4), "断");
         assert_eq!(truncate("abc", 10), "abc");
