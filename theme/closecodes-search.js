@@ -7,7 +7,7 @@
 //   <meta name="closecodes-search">): the same search engine compiled to WebAssembly answers in
 //   the page, from the index the build wrote. Nothing of it is fetched until the reader focuses
 //   the search bar (or presses S or /); mdBook's own index is never loaded. Until the engine is
-//   ready, a number or range is answered at once from codes.json.
+//   ready, a number or range is answered at once from the registered codes this script knows.
 // - Static mode (neither: plain `mdbook serve`): mdBook's elasticlunr results stay; a number or
 //   range typed in the bar gets a first result linking its page, and the Chinese build says that
 //   full-text Chinese search needs the server.
@@ -318,10 +318,11 @@
         if (document.activeElement === bar) warm();
         // For tests and the console: the same object /api/search answers.
         window.closecodesSearch = (q, limit) => loadEngine().then((e) => e.search(String(q), limit || 10));
-        startServerMode();
+        startRankedMode();
     }
 
-    function startServerMode() {
+    // Server and browser mode: our own list, filled from `answer`.
+    function startRankedMode() {
         // Swap mdBook's list and header for empty copies: searcher.js keeps references to the old
         // ones and may go on filling them, out of the document.
         const newList = list.cloneNode(false), newHeader = header.cloneNode(false);
@@ -362,7 +363,7 @@
             clearTimeout(probeTimer);
             mode = server ? "server" : moduleName && window.WebAssembly ? "browser" : "static";
             if (mode === "server") {
-                startServerMode();
+                startRankedMode();
             } else if (mode === "browser") {
                 startBrowserMode();
             } else {

@@ -176,7 +176,8 @@ fn search_index(reg: Option<closecodes::registry::Registry>) {
 /// folder of its own beside this build's, and saved as `closecodes-search.wasm`: `closecodes
 /// build` writes it into the site. When it cannot be built (the wasm32 target is not installed:
 /// `rustup target add wasm32-unknown-unknown`), or `CLOSECODES_NO_WASM` is set (the fuzz builds),
-/// the file is empty, a warning says so and the site searches through `closecodes serve` only.
+/// the file is empty and a warning says so: on a static host, such sites search numbers and
+/// mdBook's English index only (`closecodes serve` is unaffected).
 fn search_module(root: &Path) {
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     let out = out_dir.join("closecodes-search.wasm");
@@ -236,7 +237,6 @@ fn search_module(root: &Path) {
         .env_remove("CARGO_TARGET_DIR")
         .env_remove("CARGO_BUILD_TARGET")
         .env_remove("RUSTC_WORKSPACE_WRAPPER")
-        .env_remove("CARGO_PROFILE_RELEASE_DEBUG")
         .status();
     let built = target.join("wasm32-unknown-unknown/wasm/closecodes_web.wasm");
     match status {
@@ -245,7 +245,7 @@ fn search_module(root: &Path) {
         }
         other => {
             println!(
-                "cargo:warning=the in-browser search module was not built ({}); sites built by this closecodes search through `closecodes serve` only. Install the target with `rustup target add wasm32-unknown-unknown`.",
+                "cargo:warning=the in-browser search module was not built ({}); on a static host, sites built by this closecodes search numbers and mdBook's English index only. Install the target with `rustup target add wasm32-unknown-unknown`.",
                 match other {
                     Ok(s) => format!("cargo exited with {s}"),
                     Err(e) => e.to_string(),

@@ -199,7 +199,7 @@ fn write_site(
     write(&dir.join(SEARCH_INDEX), index)?;
     if crate::embedded::SEARCH_MODULE.is_empty() {
         eprintln!(
-            "note: this closecodes was built without its in-browser search module (see the build's warning), so on a static host the site searches numbers and mdBook's index only"
+            "note: this closecodes was built without its in-browser search module (see the build's warning), so on a static host the site searches numbers and mdBook's English index only (rustup target add wasm32-unknown-unknown, then rebuild closecodes)"
         );
     } else {
         write(&dir.join(SEARCH_MODULE), crate::embedded::SEARCH_MODULE)?;
