@@ -193,19 +193,23 @@ fn search_module(root: &Path) {
         println!("cargo:rerun-if-changed={}", root.join(dir).display());
     }
     println!("cargo:rerun-if-env-changed=CLOSECODES_NO_WASM");
-    // Installing the target later must rebuild the module: cargo reruns this script while the
-    // watched folder is missing, and when it changes.
+    if std::env::var_os("CLOSECODES_NO_WASM").is_some() {
+        std::fs::write(&out, []).unwrap();
+        return;
+    }
+    // Installing the target later must rebuild the module: rustup lists the toolchain's
+    // components in this file, which always exists (a missing path would rerun this script, and
+    // recompile `closecodes`, at every build).
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     if let Ok(o) = std::process::Command::new(rustc)
         .args(["--print", "sysroot"])
         .output()
     {
-        let sysroot = String::from_utf8_lossy(&o.stdout).trim().to_owned();
-        println!("cargo:rerun-if-changed={sysroot}/lib/rustlib/wasm32-unknown-unknown");
-    }
-    if std::env::var_os("CLOSECODES_NO_WASM").is_some() {
-        std::fs::write(&out, []).unwrap();
-        return;
+        let components =
+            Path::new(String::from_utf8_lossy(&o.stdout).trim()).join("lib/rustlib/components");
+        if components.exists() {
+            println!("cargo:rerun-if-changed={}", components.display());
+        }
     }
     // OUT_DIR is <target>/<profile>/build/<package>/out (or <target>/<triple>/<profile>/…).
     let target = out_dir
