@@ -16,7 +16,7 @@ use closecodes_search::search::{IndexError, SearchIndex};
 /// Longest query accepted, in bytes: the same bound as `/api/search`'s URI limit leaves.
 pub const MAX_QUERY: usize = 2048;
 
-/// An opened index and the last answer, as the page holds them.
+/// An opened index, as the page holds it.
 pub struct Session {
     index: SearchIndex,
 }
