@@ -153,6 +153,18 @@ async fn click(client: &Client, css: &str) {
         .unwrap();
 }
 
+/// Open the search bar (as a reader does, with its button) and type `text` into it.
+async fn search_for(client: &Client, text: &str) {
+    click(client, "#mdbook-search-toggle").await;
+    client
+        .find(Locator::Css("#mdbook-searchbar"))
+        .await
+        .unwrap()
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
 async fn wait_for(client: &Client, js: &str, what: &str) -> Value {
     for _ in 0..60 {
         let v = client.execute(js, vec![]).await.unwrap();
@@ -388,12 +400,7 @@ async fn the_site_and_the_lab_in_chromium() {
         ("/zh/codes/1000.html", "断网", "/zh/codes/1006.html"),
     ] {
         client.goto(&format!("{base}{page}")).await.unwrap();
-        click(&client, "#mdbook-search-toggle").await;
-        let bar = client
-            .find(Locator::Css("#mdbook-searchbar"))
-            .await
-            .unwrap();
-        bar.send_keys(query).await.unwrap();
+        search_for(&client, query).await;
         wait_for(
             &client,
             "const a = document.querySelector('#mdbook-searchresults li a'); return a && new URL(a.href).pathname;",
@@ -481,12 +488,7 @@ async fn the_site_and_the_lab_in_chromium() {
         "{note}"
     );
     // The number fast path on a static host knows the codes protocols define.
-    click(&client, "#mdbook-search-toggle").await;
-    let bar = client
-        .find(Locator::Css("#mdbook-searchbar"))
-        .await
-        .unwrap();
-    bar.send_keys("4004").await.unwrap();
+    search_for(&client, "4004").await;
     // codes.json loads on first use; the list is redrawn when it arrives.
     let first = wait_for(
         &client,
@@ -691,14 +693,11 @@ async fn the_search_engine_runs_in_the_page_on_a_static_host() {
         "fetched on page load: {:?}",
         engine_files(&before)
     );
-    click(&client, "#mdbook-search-toggle").await;
-    let bar = client
-        .find(Locator::Css("#mdbook-searchbar"))
-        .await
-        .unwrap();
-    bar.send_keys("websocket closed before the connection is established")
-        .await
-        .unwrap();
+    search_for(
+        &client,
+        "websocket closed before the connection is established",
+    )
+    .await;
     let first = wait_for(
         &client,
         "const a = document.querySelector('#mdbook-searchresults li a'); return a && document.querySelector('#mdbook-searchresults li .teaser mark') && new URL(a.href).pathname;",
@@ -774,12 +773,7 @@ Promise.all([open('/index.html'), open('/zh/index.html')]).then(async ([en, zh])
         .goto(&format!("http://{host}/zh/index.html"))
         .await
         .unwrap();
-    click(&client, "#mdbook-search-toggle").await;
-    let bar = client
-        .find(Locator::Css("#mdbook-searchbar"))
-        .await
-        .unwrap();
-    bar.send_keys("1006\n").await.unwrap();
+    search_for(&client, "1006\n").await;
     wait_for(
         &client,
         "return location.pathname === '/zh/codes/1006.html';",
