@@ -545,10 +545,66 @@ fn the_published_site_is_described_for_search_engines() {
     }
     assert_eq!(listed, listed_expected, "the sitemap lists every page");
     assert!(listed.len() > 200, "{} pages", listed.len());
+    // The sitemap validates against the sitemaps.org schema (with Google's xhtml:link declared);
+    // the same check refuses a copy with one <loc> misspelt, so it can fail.
+    validate_sitemap(&site.join("sitemap.xml")).unwrap();
+    let broken = tmp.path().join("broken-sitemap.xml");
+    std::fs::write(
+        &broken,
+        xml.replacen("<loc>", "<lox>", 1)
+            .replacen("</loc>", "</lox>", 1),
+    )
+    .unwrap();
+    let refused = validate_sitemap(&broken).unwrap_err();
+    assert!(refused.contains("lox"), "{refused}");
     let robots = std::fs::read_to_string(site.join("robots.txt")).unwrap();
     assert!(
         robots.contains(&format!("Sitemap: {site_url}/sitemap.xml")),
         "{robots}"
     );
     assert!(robots.contains("Disallow: /print.html"), "{robots}");
+}
+
+/// Runs `xmllint --schema` on `sitemap`: the sitemaps.org 0.9 schema as npm's `sitemap@9.0.1`
+/// ships it (unmodified; `scripts/test-all` installs it into `CLOSECODES_TOOLS`) together with
+/// `tests/schemas/xhtml-link.xsd`, which declares the `xhtml:link` alternates that the
+/// sitemap schema's strict wildcard demands a declaration for. `Err` holds xmllint's report.
+fn validate_sitemap(sitemap: &std::path::Path) -> Result<(), String> {
+    let tools =
+        std::env::var("CLOSECODES_TOOLS").unwrap_or_else(|_| "/var/tmp/closecodes-tools".into());
+    let official = std::path::Path::new(&tools).join("node_modules/sitemap/schema/sitemap.xsd");
+    assert!(
+        official.is_file(),
+        "{} is missing: run scripts/test-all (it installs sitemap@9.0.1 from npm)",
+        official.display()
+    );
+    let xhtml = repo_root().join("tests/schemas/xhtml-link.xsd");
+    let dir = tempfile::tempdir().unwrap();
+    let both = dir.path().join("sitemap-and-xhtml-link.xsd");
+    std::fs::write(
+        &both,
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<xsd:schema xmlns:xsd="http://www.w3.org/2001/XMLSchema">
+  <xsd:import namespace="http://www.sitemaps.org/schemas/sitemap/0.9" schemaLocation="{}"/>
+  <xsd:import namespace="http://www.w3.org/1999/xhtml" schemaLocation="{}"/>
+</xsd:schema>
+"#,
+            official.display(),
+            xhtml.display()
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new("xmllint")
+        .args(["--noout", "--nonet", "--schema"])
+        .arg(&both)
+        .arg(sitemap)
+        .output()
+        .expect("xmllint is missing: run scripts/test-all (it installs libxml2-utils)");
+    let report = String::from_utf8_lossy(&out.stderr).into_owned();
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(report)
+    }
 }
