@@ -1,18 +1,18 @@
 //! Runs every relevance query against the shipped index for a while, for a profiler to watch
 //! (`scripts/flamegraph` records it with `perf` and draws the flame graph). Prints queries per
-//! second. Usage: `query_loop [SECONDS]` (default 10).
+//! second. Usage: `query_loop [SECONDS]` (default 10), or `query_loop slowest` for the 20 queries
+//! with the highest median time (of 30 runs each), to see what the p99 is made of, or
+//! `query_loop SECONDS QUERY` to loop over one English query.
 
 use closecodes::registry::Lang;
 use closecodes_tests::repo_root;
 use std::time::{Duration, Instant};
 
 fn main() {
-    let secs: u64 = std::env::args()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(10);
+    let arg = std::env::args().nth(1);
+    let secs: u64 = arg.as_deref().and_then(|s| s.parse().ok()).unwrap_or(10);
     let tsv = std::fs::read_to_string(repo_root().join("tests/fixtures/relevance.tsv")).unwrap();
-    let queries: Vec<(String, Lang)> = tsv
+    let mut queries: Vec<(String, Lang)> = tsv
         .lines()
         .skip(1)
         .filter_map(|l| {
@@ -20,7 +20,31 @@ fn main() {
             Some((c.first()?.to_string(), Lang::from_tag(c.get(1)?)?))
         })
         .collect();
+    if let Some(q) = std::env::args().nth(2) {
+        queries = vec![(q, Lang::En)];
+    }
     let index = closecodes_cli::embedded::try_search_index().unwrap();
+    if arg.as_deref() == Some("slowest") {
+        let mut timed: Vec<(Duration, &str)> = queries
+            .iter()
+            .map(|(q, lang)| {
+                let mut runs: Vec<Duration> = (0..30)
+                    .map(|_| {
+                        let t = Instant::now();
+                        std::hint::black_box(index.search(q, *lang, 10));
+                        t.elapsed()
+                    })
+                    .collect();
+                runs.sort();
+                (runs[runs.len() / 2], q.as_str())
+            })
+            .collect();
+        timed.sort_by(|a, b| b.cmp(a));
+        for (t, q) in timed.iter().take(20) {
+            println!("{:>6} µs  {q}", t.as_micros());
+        }
+        return;
+    }
     let start = Instant::now();
     let mut n = 0u64;
     while start.elapsed() < Duration::from_secs(secs) {
