@@ -770,13 +770,7 @@ impl SearchIndex {
             .map(String::as_str)
             .filter(|t| t.len() >= 2)
             .collect();
-        // Leftmost-longest, not overlapping: the automaton can then skip ahead with a SIMD
-        // prefilter, which halved the time snippets take (overlapping Han pairs still mark as one).
-        let matcher = aho_corasick::AhoCorasickBuilder::new()
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-            .build(&patterns)
-            .ok();
+        let matcher = Terms::new(&patterns);
         let mut columns = HashMap::new();
         let mut scored: Vec<(f32, usize)> = Vec::new();
         for (score, (segment, doc)) in top {
@@ -1606,6 +1600,63 @@ pub fn plain_snippet(html: &str) -> String {
         .replace("&amp;", "&")
 }
 
+/// The query's terms as one matcher for snippets: leftmost-longest and not overlapping
+/// (overlapping Han pairs still mark as one).
+///
+/// Teddy (SIMD, up to 64 short patterns) where the CPU has it: the automaton's own prefilter
+/// often picked two "rare" bytes that are common in our pages, and then verified at each of
+/// them, which made `TLS_HANDSHAKE_FAILURE` the slowest query of the suites (435 µs, 70% of it
+/// in that loop; 131 µs with Teddy). Elsewhere (wasm32, more patterns) the automaton, with the
+/// same matches.
+enum Terms {
+    /// The searcher and how many patterns it holds.
+    Teddy(aho_corasick::packed::Searcher, usize),
+    Automaton(AhoCorasick),
+}
+
+impl Terms {
+    fn new(patterns: &[&str]) -> Option<Terms> {
+        let teddy = aho_corasick::packed::Config::new()
+            .match_kind(aho_corasick::packed::MatchKind::LeftmostLongest)
+            .builder()
+            .extend(patterns)
+            .build();
+        if let Some(teddy) = teddy {
+            return Some(Terms::Teddy(teddy, patterns.len()));
+        }
+        aho_corasick::AhoCorasickBuilder::new()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(patterns)
+            .ok()
+            .map(Terms::Automaton)
+    }
+
+    fn patterns_len(&self) -> usize {
+        match self {
+            Terms::Teddy(_, len) => *len,
+            Terms::Automaton(a) => a.patterns_len(),
+        }
+    }
+
+    /// `(start, end, pattern)` of each match, in order.
+    fn find_iter<'h>(
+        &'h self,
+        hay: &'h str,
+    ) -> Box<dyn Iterator<Item = (usize, usize, usize)> + 'h> {
+        match self {
+            Terms::Teddy(t, _) => Box::new(
+                t.find_iter(hay)
+                    .map(|m| (m.start(), m.end(), m.pattern().as_usize())),
+            ),
+            Terms::Automaton(a) => Box::new(
+                a.find_iter(hay)
+                    .map(|m| (m.start(), m.end(), m.pattern().as_usize())),
+            ),
+        }
+    }
+}
+
 /// An excerpt of `text` around the query's terms, HTML-escaped, matches in `<mark>`.
 ///
 /// `terms` matches the analyzed query (stems, whole identifiers, Han pairs) as substrings of the
@@ -1614,7 +1665,7 @@ pub fn plain_snippet(html: &str) -> String {
 /// its whole word. The window of `chars` characters with the most distinct terms wins. (tantivy's
 /// snippet generator re-tokenizes the whole stored text of every hit, which was most of the query
 /// time.)
-fn snippet(text: &str, lower: &str, terms: &AhoCorasick, chars: usize) -> Option<String> {
+fn snippet(text: &str, lower: &str, terms: &Terms, chars: usize) -> Option<String> {
     let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
     let bytes = lower.as_bytes();
     let mut hits: Vec<(usize, usize, usize)> = Vec::new(); // (start, end, term index)
@@ -1625,8 +1676,7 @@ fn snippet(text: &str, lower: &str, terms: &AhoCorasick, chars: usize) -> Option
         cap -= 1;
     }
     let lower = &lower[..cap];
-    for m in terms.find_iter(lower).take(64) {
-        let (mut s, mut e) = (m.start(), m.end());
+    for (mut s, mut e, pattern) in terms.find_iter(lower).take(64) {
         if lower[s..e].is_ascii() {
             while s > 0 && is_word(bytes[s - 1]) {
                 s -= 1;
@@ -1635,7 +1685,7 @@ fn snippet(text: &str, lower: &str, terms: &AhoCorasick, chars: usize) -> Option
                 e += 1;
             }
         }
-        hits.push((s, e, m.pattern().as_usize()));
+        hits.push((s, e, pattern));
     }
     if hits.is_empty() {
         return None;
@@ -1933,7 +1983,7 @@ mod tests {
     #[test]
     fn snippets_are_escaped_and_centred_on_the_terms() {
         let text = "A <b> close frame was never received: the connection closed.";
-        let ac = |t: &[&str]| AhoCorasick::new(t).unwrap();
+        let ac = |t: &[&str]| Terms::new(t).unwrap();
         let s = snippet(
             text,
             &text.to_ascii_lowercase(),
@@ -1950,6 +2000,50 @@ mod tests {
         assert!(s.contains("<mark>关闭</mark>"), "{s}");
         assert!(snippet("nothing here", "nothing here", &ac(&["xyz"]), 10).is_none());
         assert_eq!(escape("<script>\"'&"), "&lt;script&gt;&quot;&#39;&amp;");
+    }
+
+    /// Teddy and the automaton find the same leftmost-longest matches, so a snippet does not
+    /// depend on which one the CPU allows (the browser's module always uses the automaton).
+    #[test]
+    fn both_term_matchers_find_the_same_matches() {
+        let ix = index();
+        let patterns = [
+            "tls",
+            "handshak",
+            "failur",
+            "tls_handshake_failure",
+            "close",
+            "closur",
+            "frame",
+            "1006",
+            "关闭",
+            "闭帧",
+            "连接",
+            "ab",
+            "abnormal",
+        ];
+        let automaton = Terms::Automaton(
+            aho_corasick::AhoCorasickBuilder::new()
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                .build(patterns)
+                .unwrap(),
+        );
+        let Some(teddy @ Terms::Teddy(..)) = Terms::new(&patterns) else {
+            // Teddy needs x86_64's SSSE3 or AVX2, or aarch64's NEON.
+            if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
+                panic!("no Teddy on this CPU");
+            }
+            return;
+        };
+        let mut compared = 0;
+        for (_, lower) in ix.bodies.iter().flatten() {
+            let a: Vec<_> = automaton.find_iter(lower).collect();
+            let t: Vec<_> = teddy.find_iter(lower).collect();
+            assert_eq!(a, t, "{}", lower.chars().take(60).collect::<String>());
+            compared += a.len();
+        }
+        assert!(compared > 1000, "{compared} matches compared");
     }
 
     #[test]
