@@ -1015,12 +1015,8 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         // A term a field does not hold scores nothing: it gets no clause, which leaves every
         // score as it was.
-        let clause = |field: Field, t: &str, boost: f32| -> Option<(Term, f32)> {
-            let term = Term::from_field_text(field, t);
-            searcher
-                .doc_freq(&term)
-                .is_ok_and(|n| n > 0)
-                .then_some((term, boost))
+        let clause = |field: Field, t: &str, boost: f32| {
+            score::Clause::new(&searcher, Term::from_field_text(field, t), boost)
         };
         // Single Han characters of the query, weakly: `断网` still finds `网络中断`.
         let unigrams: Vec<String> = terms
