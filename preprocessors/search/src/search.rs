@@ -116,9 +116,8 @@ pub struct SearchIndex {
     fields: Fields,
     /// Exact names, constants and error texts.
     names: Names,
-    /// Per document, the plain prose in each language and its ASCII-lower-cased copy (same
-    /// offsets), for snippets.
-    bodies: Vec<[(String, String); 2]>,
+    /// Per document, the plain prose in each language, for snippets.
+    bodies: Vec<[Body; 2]>,
     /// Synonym groups, each word as its analyzed query terms.
     synonyms: Vec<Vec<Vec<String>>>,
     /// Analyzed weak words of the vocabulary (method, 回调函数): they say little about the failure.
@@ -450,15 +449,7 @@ impl SearchIndex {
             }
         }
         let typos = crate::typos::Typos::new(vocabulary);
-        let bodies = docs
-            .iter()
-            .map(|d| {
-                d.body.clone().map(|b| {
-                    let lower = b.to_ascii_lowercase();
-                    (b, lower)
-                })
-            })
-            .collect();
+        let bodies = docs.iter().map(|d| d.body.clone().map(Body::new)).collect();
         let mut groups: Vec<Vec<String>> = reg
             .vocabulary()
             .iter()
@@ -818,10 +809,10 @@ impl SearchIndex {
             if answer.results.iter().any(|h| h.page == page) {
                 continue;
             }
-            let (text, lower) = &self.bodies[i][Doc::slot(lang)];
+            let body = &self.bodies[i][Doc::slot(lang)];
             let snippet = matcher
                 .as_ref()
-                .and_then(|m| snippet(text, lower, m, SNIPPET_CHARS));
+                .and_then(|m| snippet(body, m, SNIPPET_CHARS));
             answer.results.push(self.hit(i, lang, None, snippet));
         }
         // A quoted message's page that shares no word the index ranks still comes, last.
@@ -1571,18 +1562,29 @@ pub fn plain_text(md: &str) -> String {
 
 /// Text safe inside HTML.
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
+    let mut out = String::with_capacity(s.len() + 16);
+    escape_into(&mut out, s);
     out
+}
+
+/// [`escape`], appended to `out`: the runs between special characters are copied whole.
+fn escape_into(out: &mut String, s: &str) {
+    let mut from = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        // An ASCII byte is always a character boundary.
+        out.push_str(&s[from..i]);
+        out.push_str(entity);
+        from = i + 1;
+    }
+    out.push_str(&s[from..]);
 }
 
 /// A snippet's HTML back to plain text for the terminal (`<mark>` dropped, entities decoded).
@@ -1653,25 +1655,49 @@ impl Terms {
     }
 }
 
-/// An excerpt of `text` around the query's terms, HTML-escaped, matches in `<mark>`.
+/// A page's plain prose in one language, prepared for snippets when the index is opened.
+struct Body {
+    text: String,
+    /// `text` ASCII-lower-cased: the same byte offsets.
+    lower: String,
+    /// Where the scan for terms stops: the summary and the first screens hold a page's best
+    /// excerpt; scanning a whole long guide for every result was the slowest part of a query.
+    cap: usize,
+    /// Average bytes per character up to `cap`, to size a window in bytes (counting the
+    /// characters of every result at query time was a thirtieth of it).
+    width: usize,
+}
+
+impl Body {
+    fn new(text: String) -> Body {
+        let mut cap = text.len().min(SNIPPET_SCAN_BYTES);
+        while !text.is_char_boundary(cap) {
+            cap -= 1;
+        }
+        let sample = &text[..cap];
+        let width = sample.len().div_ceil(sample.chars().count().max(1)).max(1);
+        Body {
+            lower: text.to_ascii_lowercase(),
+            text,
+            cap,
+            width,
+        }
+    }
+}
+
+/// An excerpt of a page's text around the query's terms, HTML-escaped, matches in `<mark>`.
 ///
 /// `terms` matches the analyzed query (stems, whole identifiers, Han pairs) as substrings of the
-/// ASCII-lower-cased text (`lower`, same byte offsets) in one leftmost-longest pass (`terms` must
-/// be built so); an ASCII match is widened to
-/// its whole word. The window of `chars` characters with the most distinct terms wins. (tantivy's
-/// snippet generator re-tokenizes the whole stored text of every hit, which was most of the query
-/// time.)
-fn snippet(text: &str, lower: &str, terms: &Terms, chars: usize) -> Option<String> {
+/// ASCII-lower-cased text in one leftmost-longest pass (`terms` must be built so); an ASCII
+/// match is widened to its whole word. The window of `chars` characters with the most distinct
+/// terms wins. (tantivy's snippet generator re-tokenizes the whole stored text of every hit,
+/// which was most of the query time.)
+fn snippet(body: &Body, terms: &Terms, chars: usize) -> Option<String> {
+    let text = body.text.as_str();
     let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    let bytes = lower.as_bytes();
+    let bytes = body.lower.as_bytes();
     let mut hits: Vec<(usize, usize, usize)> = Vec::new(); // (start, end, term index)
-    // The summary and the first screens of a page hold its best excerpt; scanning a whole long
-    // guide for every result was the slowest part of a query.
-    let mut cap = lower.len().min(SNIPPET_SCAN_BYTES);
-    while !lower.is_char_boundary(cap) {
-        cap -= 1;
-    }
-    let lower = &lower[..cap];
+    let lower = &body.lower[..body.cap];
     for (mut s, mut e, pattern) in terms.find_iter(lower).take(64) {
         if lower[s..e].is_ascii() {
             while s > 0 && is_word(bytes[s - 1]) {
@@ -1687,11 +1713,9 @@ fn snippet(text: &str, lower: &str, terms: &Terms, chars: usize) -> Option<Strin
         return None;
     }
     hits.sort_unstable();
-    // Byte length of `chars` characters from `from`.
     // The window in bytes: `chars` characters at this text's average width, ending on a character
     // boundary (counting characters for every candidate was the slow part).
-    let sample = &text[..cap];
-    let width = sample.len().div_ceil(sample.chars().count().max(1)).max(1);
+    let width = body.width;
     let span = |from: usize| {
         let mut end = (from + chars * width).min(text.len());
         while !text.is_char_boundary(end) {
@@ -1736,7 +1760,7 @@ fn snippet(text: &str, lower: &str, terms: &Terms, chars: usize) -> Option<Strin
         }
     }
     let end = span(start);
-    let mut out = String::new();
+    let mut out = String::with_capacity(end - start + 64);
     if start > 0 {
         out.push('…');
     }
@@ -1748,13 +1772,13 @@ fn snippet(text: &str, lower: &str, terms: &Terms, chars: usize) -> Option<Strin
             }
             continue;
         }
-        out.push_str(&escape(&text[at..s]));
+        escape_into(&mut out, &text[at..s]);
         out.push_str("<mark>");
-        out.push_str(&escape(&text[s..e]));
+        escape_into(&mut out, &text[s..e]);
         out.push_str("</mark>");
         at = e;
     }
-    out.push_str(&escape(&text[at..end]));
+    escape_into(&mut out, &text[at..end]);
     if end < text.len() {
         out.push('…');
     }
@@ -1980,22 +2004,19 @@ mod tests {
     fn snippets_are_escaped_and_centred_on_the_terms() {
         let text = "A <b> close frame was never received: the connection closed.";
         let ac = |t: &[&str]| Terms::new(t).unwrap();
-        let s = snippet(
-            text,
-            &text.to_ascii_lowercase(),
-            &ac(&["closur", "close"]),
-            40,
-        )
-        .unwrap();
+        let body = |t: &str| Body::new(t.to_owned());
+        let s = snippet(&body(text), &ac(&["closur", "close"]), 40).unwrap();
         assert!(
             s.contains("&lt;b&gt;") && s.contains("<mark>close</mark>"),
             "{s}"
         );
         let zh = "连接在没有收到关闭帧的情况下断开。";
-        let s = snippet(zh, zh, &ac(&["关闭"]), 10).unwrap();
+        let s = snippet(&body(zh), &ac(&["关闭"]), 10).unwrap();
         assert!(s.contains("<mark>关闭</mark>"), "{s}");
-        assert!(snippet("nothing here", "nothing here", &ac(&["xyz"]), 10).is_none());
+        assert!(snippet(&body("nothing here"), &ac(&["xyz"]), 10).is_none());
         assert_eq!(escape("<script>\"'&"), "&lt;script&gt;&quot;&#39;&amp;");
+        assert_eq!(escape("é<连>&"), "é&lt;连&gt;&amp;");
+        assert_eq!(escape(""), "");
     }
 
     /// Teddy and the automaton find the same leftmost-longest matches, so a snippet does not
@@ -2033,7 +2054,7 @@ mod tests {
             return;
         };
         let mut compared = 0;
-        for (_, lower) in ix.bodies.iter().flatten() {
+        for Body { lower, .. } in ix.bodies.iter().flatten() {
             let a: Vec<_> = automaton.find_iter(lower).collect();
             let t: Vec<_> = teddy.find_iter(lower).collect();
             assert_eq!(a, t, "{}", lower.chars().take(60).collect::<String>());
