@@ -1619,9 +1619,14 @@ impl Terms {
             .builder()
             .extend(patterns)
             .build();
-        if let Some(teddy) = teddy {
-            return Some(Terms::Teddy(teddy, patterns.len()));
+        match teddy {
+            Some(teddy) => Some(Terms::Teddy(teddy, patterns.len())),
+            None => Terms::automaton(patterns),
         }
+    }
+
+    /// The automaton alone, whatever the CPU.
+    fn automaton(patterns: &[&str]) -> Option<Terms> {
         aho_corasick::AhoCorasickBuilder::new()
             .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .match_kind(aho_corasick::MatchKind::LeftmostLongest)
@@ -2039,13 +2044,7 @@ mod tests {
             "ab",
             "abnormal",
         ];
-        let automaton = Terms::Automaton(
-            aho_corasick::AhoCorasickBuilder::new()
-                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-                .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-                .build(patterns)
-                .unwrap(),
-        );
+        let automaton = Terms::automaton(&patterns).unwrap();
         let Some(teddy @ Terms::Teddy(..)) = Terms::new(&patterns) else {
             // Teddy needs x86_64's SSSE3 or AVX2, or aarch64's NEON.
             if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
