@@ -9,7 +9,9 @@
 //! tantivy's (`query/bm25.rs`: k1 = 1.2, b = 0.75, the same `f32` operations in the same order),
 //! so that every score is the one tantivy would give.
 
+use std::sync::Arc;
 use tantivy::fieldnorm::FieldNormReader;
+use tantivy::index::InvertedIndexReader;
 use tantivy::postings::{Postings, TermInfo};
 use tantivy::query::Bm25StatisticsProvider;
 use tantivy::schema::{Field, IndexRecordOption};
@@ -19,6 +21,95 @@ const K1: f32 = 1.2;
 const B: f32 = 0.75;
 /// How much of a term's other fields adds to its best field.
 const TIE_BREAKER: f32 = 0.2;
+
+/// What scoring reads of an index, opened once: per segment and text field, the term dictionary
+/// and postings (`SegmentReader::inverted_index` takes a lock and a map lookup per call) and the
+/// field norms; per field, the length part of BM25. A query reads only these.
+pub struct Readers {
+    searcher: Searcher,
+    total_docs: u64,
+    /// Per segment, by ordinal.
+    segments: Vec<SegmentFields>,
+    /// Per field id: the BM25 length table of [`tf_table`], for the fields given to [`Readers::new`].
+    tables: Vec<Option<Box<[f32; 256]>>>,
+}
+
+/// One segment's readers, by field id.
+struct SegmentFields {
+    max_doc: u32,
+    inverted: Vec<Option<Arc<InvertedIndexReader>>>,
+    norms: Vec<Option<FieldNormReader>>,
+}
+
+impl Readers {
+    /// The readers of `fields` (the indexed text fields a query may name) in every segment.
+    pub fn new(searcher: &Searcher, fields: &[Field]) -> Readers {
+        let width = fields
+            .iter()
+            .map(|f| f.field_id() as usize + 1)
+            .max()
+            .unwrap_or(0);
+        let total_docs = searcher.total_num_docs().unwrap_or(0);
+        let segments = searcher
+            .segment_readers()
+            .iter()
+            .map(|reader| {
+                let mut inverted = vec![None; width];
+                let mut norms = vec![None; width];
+                for &field in fields {
+                    let i = field.field_id() as usize;
+                    inverted[i] = reader.inverted_index(field).ok();
+                    norms[i] = Some(
+                        reader
+                            .fieldnorms_readers()
+                            .get_field(field)
+                            .ok()
+                            .flatten()
+                            .unwrap_or_else(|| FieldNormReader::constant(reader.max_doc(), 1)),
+                    );
+                }
+                SegmentFields {
+                    max_doc: reader.max_doc(),
+                    inverted,
+                    norms,
+                }
+            })
+            .collect();
+        let mut tables = vec![None; width];
+        for &field in fields {
+            tables[field.field_id() as usize] = Some(tf_table(searcher, field, total_docs));
+        }
+        Readers {
+            searcher: searcher.clone(),
+            total_docs,
+            segments,
+            tables,
+        }
+    }
+
+    /// The searcher the readers were opened from.
+    pub fn searcher(&self) -> &Searcher {
+        &self.searcher
+    }
+
+    /// The term dictionary and postings of `field` in segment `ord`, if the field was given.
+    fn inverted(&self, ord: usize, field: Field) -> Option<&InvertedIndexReader> {
+        self.segments
+            .get(ord)?
+            .inverted
+            .get(field.field_id() as usize)?
+            .as_deref()
+    }
+
+    /// How many documents of the whole index hold `term` (0 for a field not given).
+    pub fn doc_freq(&self, term: &Term) -> u64 {
+        (0..self.segments.len())
+            .filter_map(|ord| self.inverted(ord, term.field()))
+            .filter_map(|inv| inv.get_term_info(term).ok().flatten())
+            .map(|info| u64::from(info.doc_freq))
+            .sum()
+    }
+}
 
 /// One term of the query: each field that holds it, with that field's boost. The term scores
 /// its best field plus a fifth of the others.
@@ -36,14 +127,11 @@ pub struct Clause {
 
 impl Clause {
     /// The clause for `term`, or `None` when no segment holds it (it would score nothing).
-    pub fn new(searcher: &Searcher, term: Term, boost: f32) -> Option<Clause> {
-        let infos: Vec<Option<TermInfo>> = searcher
-            .segment_readers()
-            .iter()
-            .map(|reader| {
-                reader
-                    .inverted_index(term.field())
-                    .ok()
+    pub fn new(readers: &Readers, term: Term, boost: f32) -> Option<Clause> {
+        let infos: Vec<Option<TermInfo>> = (0..readers.segments.len())
+            .map(|ord| {
+                readers
+                    .inverted(ord, term.field())
                     .and_then(|inverted| inverted.get_term_info(&term).ok().flatten())
             })
             .collect();
@@ -68,15 +156,11 @@ pub type Address = (u32, u32);
 
 /// The `n` best documents for `groups`, best first (ties: the lower address first), each with
 /// its score; documents that match no clause are not returned.
-pub fn top(searcher: &Searcher, groups: &[Group], n: usize) -> Vec<(f32, Address)> {
-    let Ok(total_docs) = searcher.total_num_docs() else {
-        return Vec::new();
-    };
-    let segments = searcher.segment_readers();
-    let mut tables: Vec<(Field, Box<[f32; 256]>)> = Vec::new();
+pub fn top(readers: &Readers, groups: &[Group], n: usize) -> Vec<(f32, Address)> {
+    let total_docs = readers.total_docs;
     let mut out: Vec<(f32, Address)> = Vec::new();
-    for (ord, reader) in segments.iter().enumerate() {
-        let max_doc = reader.max_doc() as usize;
+    for (ord, segment) in readers.segments.iter().enumerate() {
+        let max_doc = segment.max_doc as usize;
         let mut total = vec![0f32; max_doc];
         let mut matched = vec![false; max_doc];
         let mut best = vec![0f32; max_doc];
@@ -89,7 +173,12 @@ pub fn top(searcher: &Searcher, groups: &[Group], n: usize) -> Vec<(f32, Address
                     continue;
                 };
                 let field = clause.term.field();
-                let Ok(inverted) = reader.inverted_index(field) else {
+                let id = field.field_id() as usize;
+                let (Some(inverted), Some(Some(norms)), Some(Some(table))) = (
+                    readers.inverted(ord, field),
+                    segment.norms.get(id),
+                    readers.tables.get(id),
+                ) else {
                     continue;
                 };
                 let Ok(mut postings) =
@@ -104,19 +193,6 @@ pub fn top(searcher: &Searcher, groups: &[Group], n: usize) -> Vec<(f32, Address
                 } else {
                     weight * clause.boost
                 };
-                let table = match tables.iter().position(|(f, _)| *f == field) {
-                    Some(i) => &tables[i].1,
-                    None => {
-                        tables.push((field, tf_table(searcher, field, total_docs)));
-                        &tables[tables.len() - 1].1
-                    }
-                };
-                let norms = reader
-                    .fieldnorms_readers()
-                    .get_field(field)
-                    .ok()
-                    .flatten()
-                    .unwrap_or_else(|| FieldNormReader::constant(reader.max_doc(), 1));
                 let mut doc = postings.doc();
                 while doc != TERMINATED {
                     let tf = postings.term_freq() as f32;
@@ -265,15 +341,16 @@ mod tests {
                 .into_iter()
                 .map(|(s, a)| (s, (a.segment_ord, a.doc_id)))
                 .collect();
+            let readers = Readers::new(&searcher, &[title, body]);
             let ours: Vec<Group> = groups
                 .iter()
                 .map(|g| {
                     g.iter()
-                        .filter_map(|(t, b)| Clause::new(&searcher, t.clone(), *b))
+                        .filter_map(|(t, b)| Clause::new(&readers, t.clone(), *b))
                         .collect()
                 })
                 .collect();
-            let ours = top(&searcher, &ours, 10);
+            let ours = top(&readers, &ours, 10);
             assert!(!ours.is_empty());
             assert_eq!(ours.len(), theirs.len(), "{groups:?}");
             for ((s1, a1), (s2, a2)) in ours.iter().zip(&theirs) {

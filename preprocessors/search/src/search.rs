@@ -114,6 +114,10 @@ pub struct SearchIndex {
     docs: Vec<Doc>,
     reader: IndexReader,
     fields: Fields,
+    /// The term dictionaries, postings and field norms a query reads, opened once.
+    readers: score::Readers,
+    /// Per segment, the `ord` column: a hit's document in [`Self::docs`].
+    ords: Vec<Option<tantivy::columnar::Column<u64>>>,
     /// Exact names, constants and error texts.
     names: Names,
     /// Per document, the plain prose in each language, for snippets.
@@ -449,6 +453,24 @@ impl SearchIndex {
             }
         }
         let typos = crate::typos::Typos::new(vocabulary);
+        let readers = score::Readers::new(
+            &searcher,
+            &[
+                fields.numbers,
+                fields.title,
+                fields.summary,
+                fields.names,
+                fields.errors,
+                fields.body_en,
+                fields.body_zh,
+                fields.pairs,
+            ],
+        );
+        let ords = searcher
+            .segment_readers()
+            .iter()
+            .map(|r| r.fast_fields().u64("ord").ok())
+            .collect();
         let bodies = docs.iter().map(|d| d.body.clone().map(Body::new)).collect();
         let mut groups: Vec<Vec<String>> = reg
             .vocabulary()
@@ -523,6 +545,8 @@ impl SearchIndex {
             docs,
             reader,
             fields,
+            readers,
+            ords,
             bodies,
             synonyms,
             weak,
@@ -617,6 +641,8 @@ impl SearchIndex {
         }
         // 2. Numbers in context: an HTTP status goes to its handshake page.
         let lower = query.to_lowercase();
+        // The query's words as phrases compare, for its loose reading and its pairs.
+        let phrases = tokenize::phrase_lines(&query);
         let named = self.named_protocols(&lower);
         let numbers_found = numbers_in(&query, &lower);
         let http = HTTP_CONTEXT.iter().any(|w| lower.contains(w));
@@ -636,7 +662,7 @@ impl SearchIndex {
         // 3. Exact identifiers, names and quoted error texts.
         let (exact, mut contained) = self
             .names
-            .find_tiered_loose(&query, &self.corrected_loose(&query));
+            .find_tiered_loose(&query, &self.corrected_loose(&phrases));
         for i in exact {
             push(&mut answer, self, i, None);
         }
@@ -738,7 +764,7 @@ impl SearchIndex {
                 .cloned()
                 .collect();
             let (expanded, expanded_pairs) = self.expand(&spoken);
-            let own = tokenize::pairs(&query, |t| {
+            let own = tokenize::pairs_of(&phrases, |t| {
                 self.weak.iter().any(|w| w == t) || in_url.iter().any(|w| w == t)
             });
             let synonym_pairs: Vec<String> = expanded_pairs
@@ -753,27 +779,20 @@ impl SearchIndex {
                 &numbers,
                 lang,
             );
-            score::top(&self.reader.searcher(), &groups, limit + 24)
+            score::top(&self.readers, &groups, limit + 24)
         };
-        let searcher = self.reader.searcher();
         let patterns: Vec<&str> = terms
             .iter()
             .map(String::as_str)
             .filter(|t| t.len() >= 2)
             .collect();
         let matcher = Terms::new(&patterns);
-        let mut columns = HashMap::new();
         let mut scored: Vec<(f32, usize)> = Vec::new();
         for (score, (segment, doc)) in top {
-            let column = columns.entry(segment).or_insert_with(|| {
-                searcher
-                    .segment_reader(segment)
-                    .fast_fields()
-                    .u64("ord")
-                    .ok()
-            });
-            let Some(i) = column
-                .as_ref()
+            let Some(i) = self
+                .ords
+                .get(segment as usize)
+                .and_then(Option::as_ref)
                 .and_then(|c| c.first(doc))
                 .and_then(|i| usize::try_from(i).ok())
                 .filter(|i| *i < self.docs.len())
@@ -911,21 +930,17 @@ impl SearchIndex {
 
     /// Whether any text field of any page holds the analyzed term `t`.
     fn knows(&self, t: &str) -> bool {
-        let searcher = self.reader.searcher();
         let f = &self.fields;
         [f.title, f.summary, f.names, f.errors, f.body_en, f.body_zh]
             .iter()
-            .any(|&field| {
-                let term = Term::from_field_text(field, t);
-                searcher.doc_freq(&term).is_ok_and(|n| n > 0)
-            })
+            .any(|&field| self.readers.doc_freq(&Term::from_field_text(field, t)) > 0)
     }
 
-    /// The query read loosely ([`tokenize::loose`]), each word the index does not know that is one
+    /// The query read loosely ([`tokenize::loose_of`] its phrase lines), each word the index does not know that is one
     /// edit from exactly one word it does replaced by that word: a message retyped with a typo
     /// (`Pong reply not recieved`) is still that message.
-    fn corrected_loose(&self, query: &str) -> String {
-        let loose = tokenize::loose(query);
+    fn corrected_loose(&self, phrases: &[Vec<String>]) -> String {
+        let loose = tokenize::loose_of(phrases);
         let mut out = String::from(" ");
         for w in loose.split_whitespace() {
             let fix = if w.len() >= 4 && w.bytes().all(|b| b.is_ascii_lowercase()) {
@@ -1003,11 +1018,10 @@ impl SearchIndex {
             (other, 0.6),
         ];
         let mut groups: Vec<score::Group> = Vec::new();
-        let searcher = self.reader.searcher();
         // A term a field does not hold scores nothing: it gets no clause, which leaves every
         // score as it was.
         let clause = |field: Field, t: &str, boost: f32| {
-            score::Clause::new(&searcher, Term::from_field_text(field, t), boost)
+            score::Clause::new(&self.readers, Term::from_field_text(field, t), boost)
         };
         // Single Han characters of the query, weakly: `断网` still finds `网络中断`.
         let unigrams: Vec<String> = terms

@@ -84,6 +84,9 @@ pub fn query_sequence(text: &str) -> Vec<String> {
 /// Query terms that come only from inside a URL, after its scheme (`msg`, `gateway` of
 /// `wss://example.com/msg_gateway`): the reader's own names, not words of the question.
 pub fn url_terms(text: &str) -> Vec<String> {
+    if !text.contains("://") {
+        return Vec::new();
+    }
     let (mut inside, mut outside) = (String::new(), String::new());
     for w in text.split_whitespace() {
         let (before, after) = w.split_once("://").unwrap_or((w, ""));
@@ -130,9 +133,20 @@ fn phrase_words(line: &str) -> Vec<String> {
 /// connection is established.`, `websocket was closed before the connection was established`)
 /// read the same.
 pub fn loose(text: &str) -> String {
+    loose_of(&phrase_lines(text))
+}
+
+/// The phrase words of each line of `text`: what [`loose_of`] and [`pairs_of`] read, so that a
+/// query is analyzed once for both.
+pub fn phrase_lines(text: &str) -> Vec<Vec<String>> {
+    text.lines().map(phrase_words).collect()
+}
+
+/// [`loose`] from the text's [`phrase_lines`].
+pub fn loose_of(lines: &[Vec<String>]) -> String {
     let mut out = String::from(" ");
-    for w in text.lines().flat_map(phrase_words) {
-        out.push_str(&w);
+    for w in lines.iter().flatten() {
+        out.push_str(w);
         out.push(' ');
     }
     out
@@ -142,15 +156,20 @@ pub fn loose(text: &str) -> String {
 /// skipping any pair with a word `skip` rejects: a phrase matches more narrowly than its words.
 /// Lines are not joined.
 pub fn pairs(text: &str, skip: impl Fn(&str) -> bool) -> Vec<String> {
+    pairs_of(&phrase_lines(text), skip)
+}
+
+/// [`pairs`] from the text's [`phrase_lines`].
+pub fn pairs_of(lines: &[Vec<String>], skip: impl Fn(&str) -> bool) -> Vec<String> {
     let mut out = Vec::new();
-    for line in text.lines() {
-        let mut previous: Option<String> = None;
-        for t in phrase_words(line) {
-            let word = is_english_word(&t) && !skip(&t);
+    for line in lines {
+        let mut previous: Option<&str> = None;
+        for t in line {
+            let word = is_english_word(t) && !skip(t);
             if let Some(p) = previous.take().filter(|_| word) {
                 out.push(format!("{p}_{t}"));
             }
-            previous = word.then_some(t);
+            previous = word.then_some(t.as_str());
         }
     }
     out
