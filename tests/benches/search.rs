@@ -18,6 +18,11 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+// The allocator of the `closecodes` binary (its `main.rs`), so that in-process figures are the
+// binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn queries() -> Vec<(String, Lang)> {
     let tsv = std::fs::read_to_string(repo_root().join("tests/fixtures/relevance.tsv")).unwrap();
     tsv.lines()

@@ -1,12 +1,18 @@
 //! Runs every relevance query against the shipped index for a while, for a profiler to watch
 //! (`scripts/flamegraph` records it with `perf` and draws the flame graph). Prints queries per
 //! second. Usage: `query_loop [SECONDS]` (default 10), or `query_loop slowest` for the 20 queries
-//! with the highest median time (of 30 runs each), to see what the p99 is made of, or
-//! `query_loop SECONDS QUERY` to loop over one English query.
+//! with the highest median time (of 30 runs each), to see what the p99 is made of,
+//! `query_loop percentiles` for the p50 and p99 of every query run 50 times (the search bench's
+//! figure, on the embedded index), or `query_loop SECONDS QUERY` to loop over one English query.
 
 use closecodes::registry::Lang;
 use closecodes_tests::repo_root;
 use std::time::{Duration, Instant};
+
+// The allocator of the `closecodes` binary (its `main.rs`), so that in-process figures are the
+// binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     let arg = std::env::args().nth(1);
@@ -43,6 +49,20 @@ fn main() {
         for (t, q) in timed.iter().take(20) {
             println!("{:>6} µs  {q}", t.as_micros());
         }
+        return;
+    }
+    if arg.as_deref() == Some("percentiles") {
+        let mut t: Vec<Duration> = Vec::with_capacity(queries.len() * 50);
+        for _ in 0..50 {
+            for (q, lang) in &queries {
+                let s = Instant::now();
+                std::hint::black_box(index.search(q, *lang, 10));
+                t.push(s.elapsed());
+            }
+        }
+        t.sort();
+        let at = |p: f64| t[((t.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1e6;
+        println!("p50 {:.0} µs, p99 {:.0} µs", at(0.5), at(0.99));
         return;
     }
     let start = Instant::now();

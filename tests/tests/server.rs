@@ -149,7 +149,12 @@ async fn get_bytes(
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
-    let resp = server::app(state())
+    // One router for every request, as `serve` has: what it keeps in memory serves the next
+    // request (crate::files).
+    static APP: OnceLock<axum::Router> = OnceLock::new();
+    let resp = APP
+        .get_or_init(|| server::app(state()))
+        .clone()
         .oneshot(req.body(Body::empty()).unwrap())
         .await
         .unwrap();

@@ -6,6 +6,7 @@ pub mod compress;
 pub use closecodes_search::{docs, guides, search, tokenize, typos};
 pub mod embedded;
 pub mod explain;
+pub mod files;
 pub mod lab;
 pub mod server;
 pub mod site;

@@ -6,7 +6,8 @@
 //! - `/{n}`, `/codes/{n}` (and under `/zh/`): a redirect to the article, language from `?lang=`,
 //!   the path or `Accept-Language`; a code inside a range lands on the range article, anchored;
 //! - `/lab/…`: the close-code lab ([`crate::lab`]);
-//! - everything else: files of the site only (`ServeDir` refuses `..`), its `404.html` otherwise.
+//! - everything else: files of the site only (`ServeDir` refuses `..`), its `404.html` otherwise;
+//!   what it served is kept in memory while the file is unchanged ([`crate::files`]).
 //!
 //! One layer stack bounds every request (timeout, body size, URI length, concurrency) and adds
 //! security headers; [`serve`] bounds connections (header-read timeout, lifetime, count).
@@ -86,13 +87,15 @@ pub fn app(state: Arc<AppState>) -> Router {
                 .precompressed_br()
                 .precompressed_gzip()
                 .not_found_service(ServeFile::new(state.site.join("zh").join("404.html")));
+            // What those two served, kept in memory (one cache for every clone of the router).
+            let cache = Arc::new(crate::files::FileCache::new(&state.site));
             move |s: State<Arc<AppState>>, req: Request| {
                 let files = if req.uri().path().starts_with("/zh/") {
                     files_zh.clone()
                 } else {
                     files.clone()
                 };
-                site(s, files, req)
+                site(s, files, cache.clone(), req)
             }
         })
         .with_state(state);
@@ -234,6 +237,7 @@ fn short_link(path: &str) -> Option<(u16, bool)> {
 async fn site(
     State(state): State<Arc<AppState>>,
     files: ServeDir<SetStatus<ServeFile>>,
+    cache: Arc<crate::files::FileCache>,
     req: Request,
 ) -> Response {
     if let Some((n, zh_path)) = short_link(req.uri().path()) {
@@ -279,9 +283,17 @@ async fn site(
     }
     let path = req.uri().path().to_owned();
     let if_none_match = req.headers().get(header::IF_NONE_MATCH).cloned();
+    let key = crate::files::Key::of(&req);
+    if let Some(kept) = key.as_ref().and_then(|k| cache.get(k)) {
+        return caching(&path, if_none_match.as_ref(), kept);
+    }
     let resp = match files.oneshot(req).await {
         Ok(r) => r.into_response(),
         Err(e) => match e {},
+    };
+    let resp = match key {
+        Some(key) => cache.keep(key, resp).await,
+        None => resp,
     };
     caching(&path, if_none_match.as_ref(), resp)
 }
