@@ -26,11 +26,11 @@ const TIE_BREAKER: f32 = 0.2;
 /// and postings (`SegmentReader::inverted_index` takes a lock and a map lookup per call) and the
 /// field norms; per field, the length part of BM25. A query reads only these.
 pub struct Readers {
-    searcher: Searcher,
     total_docs: u64,
     /// Per segment, by ordinal.
     segments: Vec<SegmentFields>,
-    /// Per field id: the BM25 length table of [`tf_table`], for the fields given to [`Readers::new`].
+    /// Per field id: the BM25 length table of [`tf_table`], for each field given to
+    /// [`Readers::new`].
     tables: Vec<Option<Box<[f32; 256]>>>,
 }
 
@@ -80,16 +80,10 @@ impl Readers {
             tables[field.field_id() as usize] = Some(tf_table(searcher, field, total_docs));
         }
         Readers {
-            searcher: searcher.clone(),
             total_docs,
             segments,
             tables,
         }
-    }
-
-    /// The searcher the readers were opened from.
-    pub fn searcher(&self) -> &Searcher {
-        &self.searcher
     }
 
     /// The term dictionary and postings of `field` in segment `ord`, if the field was given.
@@ -342,6 +336,9 @@ mod tests {
                 .map(|(s, a)| (s, (a.segment_ord, a.doc_id)))
                 .collect();
             let readers = Readers::new(&searcher, &[title, body]);
+            for (t, _) in groups.iter().flatten() {
+                assert_eq!(readers.doc_freq(t), searcher.doc_freq(t).unwrap(), "{t:?}");
+            }
             let ours: Vec<Group> = groups
                 .iter()
                 .map(|g| {

@@ -936,9 +936,9 @@ impl SearchIndex {
             .any(|&field| self.readers.doc_freq(&Term::from_field_text(field, t)) > 0)
     }
 
-    /// The query read loosely ([`tokenize::loose_of`] its phrase lines), each word the index does not know that is one
-    /// edit from exactly one word it does replaced by that word: a message retyped with a typo
-    /// (`Pong reply not recieved`) is still that message.
+    /// The query read loosely ([`tokenize::loose_of`] its phrase lines), each word the index
+    /// does not know that is one edit from exactly one word it does replaced by that word: a
+    /// message retyped with a typo (`Pong reply not recieved`) is still that message.
     fn corrected_loose(&self, phrases: &[Vec<String>]) -> String {
         let loose = tokenize::loose_of(phrases);
         let mut out = String::from(" ");
