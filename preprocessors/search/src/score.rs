@@ -95,11 +95,18 @@ impl Readers {
             .as_deref()
     }
 
+    /// Where `term`'s postings are in each segment, by ordinal (`None` where it is absent).
+    fn term_infos<'a>(&'a self, term: &'a Term) -> impl Iterator<Item = Option<TermInfo>> + 'a {
+        (0..self.segments.len()).map(|ord| {
+            self.inverted(ord, term.field())
+                .and_then(|inverted| inverted.get_term_info(term).ok().flatten())
+        })
+    }
+
     /// How many documents of the whole index hold `term` (0 for a field not given).
     pub fn doc_freq(&self, term: &Term) -> u64 {
-        (0..self.segments.len())
-            .filter_map(|ord| self.inverted(ord, term.field()))
-            .filter_map(|inv| inv.get_term_info(term).ok().flatten())
+        self.term_infos(term)
+            .flatten()
             .map(|info| u64::from(info.doc_freq))
             .sum()
     }
@@ -122,13 +129,7 @@ pub struct Clause {
 impl Clause {
     /// The clause for `term`, or `None` when no segment holds it (it would score nothing).
     pub fn new(readers: &Readers, term: Term, boost: f32) -> Option<Clause> {
-        let infos: Vec<Option<TermInfo>> = (0..readers.segments.len())
-            .map(|ord| {
-                readers
-                    .inverted(ord, term.field())
-                    .and_then(|inverted| inverted.get_term_info(&term).ok().flatten())
-            })
-            .collect();
+        let infos: Vec<Option<TermInfo>> = readers.term_infos(&term).collect();
         infos
             .iter()
             .any(Option::is_some)
