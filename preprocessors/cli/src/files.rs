@@ -136,10 +136,15 @@ impl FileCache {
         let Ok(body) = axum::body::to_bytes(body, MAX_FILE as usize).await else {
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         };
-        // The file the bytes came from, as it is now: kept only if it still matches them.
+        // The file the bytes came from, as it is now: kept only if it still matches them, in
+        // length and in the `Last-Modified` `ServeDir` read from the file it opened (a rebuild
+        // swaps in new files between that open and this `stat`; one of the same length must not
+        // be kept with the old bytes).
+        let modified_as_sent = parts.headers.get(header::LAST_MODIFIED);
         if let Ok(meta) = std::fs::metadata(&file)
             && meta.len() == body.len() as u64
             && let Ok(modified) = meta.modified()
+            && modified_as_sent.is_some_and(|v| *v == httpdate::fmt_http_date(modified).as_str())
         {
             let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
             if let Some(old) = entries.map.remove(&key) {
@@ -273,6 +278,39 @@ mod tests {
         let (edited, kept) = fetch(&cache, site, "/codes/1006.html", "").await;
         assert!(!kept);
         assert_eq!(body(edited).await, b"third!!");
+        // Replaced between `ServeDir`'s read and the cache's `stat`, as a rebuild swaps files in:
+        // the old bytes are sent but not kept, even at the same length.
+        let files = ServeDir::new(site);
+        let req = Request::builder()
+            .uri("/codes/1006.html")
+            .body(Body::empty())
+            .unwrap();
+        let read = files.oneshot(req).await.unwrap().into_response();
+        let swapped = site.join("codes/swapped.html");
+        std::fs::write(&swapped, "fourth!").unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&swapped)
+            .unwrap()
+            .set_modified(later + std::time::Duration::from_secs(5))
+            .unwrap();
+        std::fs::rename(&swapped, &page).unwrap();
+        let key = Key::of(
+            &Request::builder()
+                .uri("/codes/1006.html")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(body(cache.keep(key.clone(), read).await).await, b"third!!");
+        assert!(
+            cache.get(&key).is_none(),
+            "not kept with the new file's time"
+        );
+        assert_eq!(
+            body(fetch(&cache, site, "/codes/1006.html", "").await.0).await,
+            b"fourth!"
+        );
         // Removed: never answered from memory again.
         std::fs::remove_file(&page).unwrap();
         let (gone, kept) = fetch(&cache, site, "/codes/1006.html", "").await;
