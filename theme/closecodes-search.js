@@ -255,7 +255,11 @@
 
     // ---------------------------------------------------------------- browser mode
     const INDEX_FILE = "search-index.bin"; // site::SEARCH_INDEX
-    let engine = null; // a promise of {search(q, limit) → the /api/search answer}
+    // The pages' long prose (site::SEARCH_PROSE): the index ranks without it; snippets drawn
+    // from whole pages need it. Fetched after the first answer, so it never delays one.
+    const PROSE_FILE = "search-prose.bin";
+    let engine = null; // a promise of {search(q, limit) → the /api/search answer, attach(bytes)}
+    let prose = null; // a promise, once the prose was asked for: true when attached
     function loadEngine() {
         if (engine) return engine;
         const base = siteRoot.href;
@@ -281,6 +285,7 @@
             if (!x.cc_open(put(idx), idx.length)) throw new Error("the search index cannot be opened");
             const enc = new TextEncoder(), dec = new TextDecoder();
             return {
+                attach(u8) { return x.cc_attach(put(u8), u8.length) === 1; },
                 search(q, limit) {
                     const u8 = enc.encode(q);
                     const n = x.cc_search(put(u8), u8.length, zh ? 1 : 0, limit);
@@ -290,6 +295,16 @@
         });
         engine.catch(() => { engine = null; }); // a later focus tries again
         return engine;
+    }
+    function loadProse() {
+        if (prose) return prose;
+        const bytes = fetch(siteRoot.href + PROSE_FILE)
+            .then((r) => { if (!r.ok) throw new Error(r.status); return r.arrayBuffer(); });
+        // Without it, snippets stay drawn from titles and summaries: no second try.
+        prose = Promise.all([loadEngine(), bytes])
+            .then(([e, b]) => e.attach(new Uint8Array(b)))
+            .catch(() => false);
+        return prose;
     }
     let engineReady = false;
     function startBrowserMode() {
@@ -307,6 +322,13 @@
             return loadEngine().then((e) => {
                 engineReady = true;
                 if (signal && signal.aborted) throw new DOMException("stale", "AbortError");
+                if (!prose) {
+                    // After this answer is on screen: then the shown list is asked again, for
+                    // snippets from whole pages.
+                    setTimeout(() => loadProse().then((ok) => {
+                        if (ok && bar.value.trim() && !outer.classList.contains("hidden")) runQuery();
+                    }), 0);
+                }
                 return e.search(q, limit);
             });
         };
@@ -317,7 +339,8 @@
         bar.addEventListener("focus", warm);
         if (document.activeElement === bar) warm();
         // For tests and the console: the same object /api/search answers.
-        window.closecodesSearch = (q, limit) => loadEngine().then((e) => e.search(String(q), limit || 10));
+        window.closecodesSearch = (q, limit) => loadEngine()
+            .then((e) => loadProse().then(() => e.search(String(q), limit || 10)));
         startRankedMode();
     }
 

@@ -704,12 +704,32 @@ async fn the_search_engine_runs_in_the_page_on_a_static_host() {
         "the first result from the engine in the page",
     )
     .await;
+    // The pages' prose follows the first answer: it is asked for only once the module and the
+    // index (all the first answer needs) are in.
+    let times = wait_for(
+        &client,
+        "const r = performance.getEntriesByType('resource');
+const t = (n) => { const e = r.find((e) => e.name.endsWith(n)); return e ? [e.startTime, e.responseEnd] : null; };
+const p = t('/search-prose.bin');
+return p && p[1] > 0 && [t('/closecodes-search.wasm'), t('/search-index.bin'), p];",
+        "the pages' prose, after the first answer",
+    )
+    .await;
+    let at = |i: usize, j: usize| times[i][j].as_f64().unwrap();
+    assert!(
+        at(2, 0) >= at(0, 1) && at(2, 0) >= at(1, 1),
+        "the prose was asked for before the module and the index were in: {times}"
+    );
     let after = client.execute(fetched, vec![]).await.unwrap();
     let mut loaded = engine_files(&after);
     loaded.sort();
     assert_eq!(
         loaded,
-        ["/closecodes-search.wasm", "/search-index.bin"],
+        [
+            "/closecodes-search.wasm",
+            "/search-index.bin",
+            "/search-prose.bin"
+        ],
         "after focus, of the engine and mdBook's index"
     );
     let api_first = api_answer(

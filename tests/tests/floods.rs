@@ -237,7 +237,8 @@ async fn replacing_the_site_while_serving_never_breaks_a_page() {
 
 /// `closecodes build` writes the site's search index and `serve --site` opens it instead of
 /// indexing at start: search finds the fixture book's three entries, not the shipped data (which
-/// `--root` would supply). A damaged index is named on stderr and the server indexes instead.
+/// `--root` would supply). A damaged index, or a damaged prose file beside it, is named on stderr
+/// and the server indexes instead.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_opens_the_search_index_the_site_was_built_with() {
     let (_tmp, site) = site();
@@ -262,6 +263,20 @@ async fn serve_opens_the_search_index_the_site_was_built_with() {
         let (_, _, body) = get(server.addr, "127.0.0.1", "/api/search?q=going%20away").await;
         assert!(!codes(&body).contains(&1001), "{body}");
     }
+    let prose = site.join("search-prose.bin");
+    let prose_bytes = std::fs::read(&prose).unwrap();
+    std::fs::write(&prose, &prose_bytes[..prose_bytes.len() / 2]).unwrap();
+    {
+        let server = Server::start(&site);
+        assert!(
+            server.notes.iter().any(|l| l.contains("indexing now")
+                && l.contains("search-prose.bin")
+                && l.contains("rebuild the site")),
+            "{:?}",
+            server.notes
+        );
+    }
+    std::fs::write(&prose, &prose_bytes).unwrap();
     let bytes = std::fs::read(&saved).unwrap();
     std::fs::write(&saved, &bytes[..bytes.len() / 3]).unwrap();
     let server = Server::start(&site);

@@ -71,14 +71,32 @@ fn relevance_suite() {
 
 /// The index `closecodes build` writes into the site answers every query of both suites exactly as
 /// the index it was saved from, and so does the one `closecodes` compiles in (a stale one fails
-/// here); bytes it cannot read are refused with an error, not a panic.
+/// here); bytes it cannot read are refused with an error, not a panic. The site's index file
+/// without its prose ranks the same pages in the same order; with its prose file attached, it
+/// answers exactly, snippets included.
 #[test]
 fn a_saved_index_answers_like_the_one_it_was_saved_from() {
     let reg = registry::load(&repo_root().join("data")).unwrap();
     let built = SearchIndex::build(reg).unwrap();
     let bytes = built.to_bytes().unwrap();
     let opened = SearchIndex::from_bytes(&bytes).unwrap();
-    let compiled = closecodes_cli::embedded::try_search_index().unwrap();
+    let mut compiled = closecodes_cli::embedded::try_search_index().unwrap();
+    let (site_index, prose) = built.to_site_files().unwrap();
+    assert!(
+        site_index.len() * 10 < bytes.len() * 8,
+        "the site's index file is {} bytes, the whole index {}",
+        site_index.len(),
+        bytes.len()
+    );
+    let mut first = SearchIndex::from_bytes(&site_index).unwrap();
+    assert!(first.awaiting_prose() && !opened.awaiting_prose());
+    let pages = |ix: &SearchIndex, q: &str, lang: Lang| -> Vec<String> {
+        ix.search(q, lang, 10)
+            .results
+            .into_iter()
+            .map(|h| h.url)
+            .collect()
+    };
     let mut queries = Vec::new();
     for (file, query_col, lang_col) in [("relevance.tsv", 0, 1), ("questions.tsv", 1, 0)] {
         let tsv = std::fs::read_to_string(repo_root().join("tests/fixtures").join(file)).unwrap();
@@ -95,6 +113,18 @@ fn a_saved_index_answers_like_the_one_it_was_saved_from() {
         assert_eq!(a, b, "{q:?}");
         let c = serde_json::to_string(&compiled.search(q, *lang, 10)).unwrap();
         assert_eq!(a, c, "compiled in: {q:?}");
+        assert_eq!(pages(&built, q, *lang), pages(&first, q, *lang), "{q:?}");
+    }
+    // Prose is refused by an index that has its own, and where it is not the index's.
+    assert!(compiled.attach_prose(&prose).is_err());
+    assert!(first.attach_prose(&prose[..prose.len() - 1]).is_err());
+    assert!(first.awaiting_prose());
+    first.attach_prose(&prose).unwrap();
+    assert!(!first.awaiting_prose());
+    for (q, lang) in &queries {
+        let a = serde_json::to_string(&built.search(q, *lang, 10)).unwrap();
+        let b = serde_json::to_string(&first.search(q, *lang, 10)).unwrap();
+        assert_eq!(a, b, "with prose attached: {q:?}");
     }
     for bad in [
         &bytes[..bytes.len() / 2],

@@ -445,16 +445,24 @@ pub fn serve(
     }
     // The index the site was built with; a site without one (or from another version) is
     // indexed here, from the book's data when there is some, else from the data built in.
-    let saved = std::fs::read(site.join(crate::site::SEARCH_INDEX))
-        .map_err(|e| e.to_string())
-        .and_then(|b| SearchIndex::from_bytes(&b).map_err(|e| e.to_string()));
+    let read = |name: &str| std::fs::read(site.join(name)).map_err(|e| format!("{name}: {e}"));
+    let saved = read(crate::site::SEARCH_INDEX).and_then(|b| {
+        let mut index = SearchIndex::from_bytes(&b)
+            .map_err(|e| format!("{}: {e}", crate::site::SEARCH_INDEX))?;
+        if index.awaiting_prose() {
+            let prose = read(crate::site::SEARCH_PROSE)?;
+            index
+                .attach_prose(&prose)
+                .map_err(|e| format!("{}: {e}", crate::site::SEARCH_PROSE))?;
+        }
+        Ok::<_, String>(index)
+    });
     let index = match saved {
         Ok(index) => index,
         Err(why) => {
             eprintln!(
-                "note: indexing now, as {} has no usable {} ({why})",
+                "note: indexing now, as {} has no usable search index ({why})",
                 site.display(),
-                crate::site::SEARCH_INDEX
             );
             let data = root.join("data");
             if data.is_dir() {

@@ -13,8 +13,12 @@ use std::path::{Path, PathBuf};
 /// A failure, printed once by `main`.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
-/// The search index of a built site, at its root (see [`crate::search::SearchIndex::to_bytes`]).
+/// The search index of a built site, at its root, without the pages' long prose (see
+/// [`crate::search::SearchIndex::to_site_files`]): what a first result needs.
 pub const SEARCH_INDEX: &str = "search-index.bin";
+/// The pages' long prose, beside [`SEARCH_INDEX`]: fetched after the first result, for snippets
+/// from whole pages.
+pub const SEARCH_PROSE: &str = "search-prose.bin";
 /// The in-browser search module of a built site, at its root: it opens [`SEARCH_INDEX`] in the
 /// reader's browser on a static host (`theme/closecodes-search.js`).
 pub const SEARCH_MODULE: &str = "closecodes-search.wasm";
@@ -180,10 +184,10 @@ fn write_site(
     let zh = beside.path().join("zh");
     // The search index meanwhile: `closecodes serve --site` opens it instead of indexing.
     let index = std::thread::scope(|s| {
-        let index = s.spawn(|| -> Result<Vec<u8>, Error> {
+        let index = s.spawn(|| -> Result<(Vec<u8>, Vec<u8>), Error> {
             let guides = crate::guides::load(&root.join("src/guides"));
             let index = crate::search::SearchIndex::build_with(reg.clone(), &guides)?;
-            Ok(index.to_bytes()?)
+            Ok(index.to_site_files()?)
         });
         let zh = s.spawn(|| book(Lang::Zh, zh.clone()));
         let en = book(Lang::En, dir.to_owned());
@@ -196,7 +200,9 @@ fn write_site(
     })?;
     std::fs::rename(&zh, dir.join("zh"))
         .map_err(|e| format!("moving {} into {}: {e}", zh.display(), dir.display()))?;
+    let (index, prose) = index;
     write(&dir.join(SEARCH_INDEX), index)?;
+    write(&dir.join(SEARCH_PROSE), prose)?;
     if crate::embedded::SEARCH_MODULE.is_empty() {
         eprintln!(
             "note: this closecodes was built without its in-browser search module (see the build's warning), so on a static host the site searches numbers and mdBook's English index only (rustup target add wasm32-unknown-unknown, then rebuild closecodes)"

@@ -384,6 +384,36 @@ fn guide(reg: &Registry, g: &Guide) -> Doc {
     }
 }
 
+/// A guide cut to what its search document needs before its prose (see
+/// [`crate::search::SearchIndex::to_site_files`]): its title, and the lines its summary is made
+/// of ([`guide_summary`] gives the same summary for both).
+pub fn guide_without_prose(g: &Guide) -> Guide {
+    let cut = |md: &str| -> String {
+        let mut lines = md.lines().skip_while(|l| !l.starts_with("# "));
+        let mut out: Vec<&str> = lines.next().into_iter().collect();
+        out.extend(
+            lines
+                .skip_while(|l| l.trim().is_empty() || l.trim_start().starts_with("{{#"))
+                .take_while(|l| !l.trim().is_empty()),
+        );
+        let mut symptoms = md.lines().skip_while(|l| !SYMPTOMS.contains(&l.trim()));
+        if let Some(heading) = symptoms.next() {
+            out.push("");
+            out.push(heading);
+            out.extend(
+                symptoms
+                    .take_while(|l| !l.starts_with('#'))
+                    .filter(|l| l.starts_with("- ")),
+            );
+        }
+        out.join("\n")
+    };
+    Guide {
+        slug: g.slug.clone(),
+        text: g.text.clone().map(|(title, md)| (title, cut(&md))),
+    }
+}
+
 /// Headings of the section that lists a guide's symptoms in the reader's words.
 const SYMPTOMS: [&str; 2] = ["## Symptoms", "## 问题现象"];
 
@@ -409,4 +439,38 @@ fn guide_summary(md: &str) -> String {
         .collect::<Vec<_>>()
         .join("\n");
     plain_text(&format!("{first}\n\n{symptoms}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_guide_without_prose_keeps_its_title_and_summary() {
+        let guides = crate::guides::embedded();
+        assert!(guides.len() >= 3);
+        for g in &guides {
+            let cut = guide_without_prose(g);
+            for (full, cut) in g.text.iter().zip(&cut.text) {
+                assert_eq!(full.0, cut.0);
+                assert_eq!(guide_summary(&full.1), guide_summary(&cut.1), "{}", g.slug);
+                assert!(cut.1.len() * 2 < full.1.len(), "{}", g.slug);
+            }
+        }
+        // Odd guides: no heading, a card before the first paragraph, symptoms inside it, nothing.
+        for md in [
+            "no heading\n\ntext",
+            "# T\n\n{{#closecode 1006}}\n\nFirst.\nline\n\nnext",
+            "# T\n## Symptoms\n- a\nnot\n- b\n# next\n- c",
+            "# T\n\nIntro.\n\n## 问题现象\n\n- 断网\n\n## More\n- no",
+            "",
+        ] {
+            let g = Guide {
+                slug: "x".into(),
+                text: [("T".into(), md.into()), ("T".into(), md.into())],
+            };
+            let cut = guide_without_prose(&g);
+            assert_eq!(guide_summary(md), guide_summary(&cut.text[0].1), "{md:?}");
+        }
+    }
 }

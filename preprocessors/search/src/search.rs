@@ -136,6 +136,8 @@ pub struct SearchIndex {
     guides: Vec<Guide>,
     /// The section tables' UI strings the documents were made with (saved with it).
     strings: crate::docs::TableStrings,
+    /// Opened from a site's index file without its prose: the [`fingerprint`] of that file.
+    awaiting_prose: Option<u64>,
 }
 
 /// The schema's fields, and the schema itself: the same when an index is built and opened.
@@ -187,17 +189,37 @@ fn register_analyzers(index: &Index) {
 }
 
 /// Changes whenever what [`SearchIndex::to_bytes`] writes changes shape.
-const SAVED_FORMAT: u32 = 4;
+const SAVED_FORMAT: u32 = 5;
 
 /// A saved index: what [`SearchIndex::from_bytes`] needs to answer exactly as the index that
 /// was saved.
 #[derive(Serialize, serde::Deserialize)]
 struct Saved {
     format: u32,
+    /// The registry's long prose is in a file of its own ([`SearchIndex::to_site_files`]).
+    prose_left_out: bool,
     registry: Registry,
     guides: Vec<Guide>,
     strings: crate::docs::TableStrings,
     files: Vec<(String, Vec<u8>)>,
+}
+
+/// The prose a site's index file leaves out, saved beside it.
+#[derive(Serialize, serde::Deserialize)]
+struct SavedProse {
+    format: u32,
+    /// The [`fingerprint`] of the index file it belongs to.
+    index: u64,
+    prose: Vec<closecodes::registry::Prose>,
+    /// The whole guides.
+    guides: Vec<Guide>,
+}
+
+/// FNV-1a of `bytes`: which index file a prose file belongs to.
+fn fingerprint(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// Words too common in protocol names to say which protocol a query is about.
@@ -336,8 +358,76 @@ impl SearchIndex {
     }
 
     /// The index as bytes (the registry, the guides and tantivy's files), for [`Self::from_bytes`]:
-    /// `closecodes build` writes them into the site and the command compiles them in.
+    /// the command compiles them in.
     pub fn to_bytes(&self) -> Result<Vec<u8>, IndexError> {
+        self.save(self.reg.clone(), self.guides.clone(), false)
+    }
+
+    /// The index as the site's two files. The first is the index without the pages' long prose
+    /// ([`Registry::take_prose`], and of the guides all but what their summaries are made of): it
+    /// ranks every query's pages exactly as the whole index does. The second is that prose, which
+    /// [`Self::attach_prose`] adds for snippets drawn from whole pages. A reader's browser
+    /// fetches the first before its first result and the second after it.
+    pub fn to_site_files(&self) -> Result<(Vec<u8>, Vec<u8>), IndexError> {
+        let mut reg = self.reg.clone();
+        let prose = reg.take_prose();
+        let cut = self
+            .guides
+            .iter()
+            .map(crate::docs::guide_without_prose)
+            .collect();
+        let index = self.save(reg, cut, true)?;
+        let prose = SavedProse {
+            format: SAVED_FORMAT,
+            index: fingerprint(&index),
+            prose,
+            guides: self.guides.clone(),
+        };
+        let prose = postcard::to_stdvec(&prose).expect("strings serialize");
+        Ok((index, prose))
+    }
+
+    /// Whether the index was opened from a site's index file without its prose (see
+    /// [`Self::to_site_files`]): snippets come from titles and summaries until
+    /// [`Self::attach_prose`].
+    pub fn awaiting_prose(&self) -> bool {
+        self.awaiting_prose.is_some()
+    }
+
+    /// Add the prose file [`Self::to_site_files`] wrote beside the index file this index was
+    /// opened from. Refused, with the index unchanged, for any other bytes.
+    pub fn attach_prose(&mut self, bytes: &[u8]) -> Result<(), IndexError> {
+        let saved: SavedProse = postcard::from_bytes(bytes)
+            .ok()
+            .filter(|s: &SavedProse| {
+                s.format == SAVED_FORMAT && Some(s.index) == self.awaiting_prose
+            })
+            .ok_or(IndexError::Saved)?;
+        let same_guides = saved.guides.len() == self.guides.len()
+            && saved
+                .guides
+                .iter()
+                .zip(&self.guides)
+                .all(|(a, b)| a.slug == b.slug);
+        if !same_guides || !self.reg.restore_prose(saved.prose) {
+            return Err(IndexError::Saved);
+        }
+        self.guides = saved.guides;
+        let docs = crate::docs::documents_with(&self.reg, &self.guides, &self.strings);
+        self.bodies = docs.iter().map(|d| d.body.clone().map(Body::new)).collect();
+        self.names = Names::new(&docs);
+        self.docs = docs;
+        self.awaiting_prose = None;
+        Ok(())
+    }
+
+    /// [`Self::to_bytes`] with `registry` and `guides` in place of the index's own.
+    fn save(
+        &self,
+        registry: Registry,
+        guides: Vec<Guide>,
+        prose_left_out: bool,
+    ) -> Result<Vec<u8>, IndexError> {
         let index = self.reader.searcher().index().clone();
         // The files of the searchable segments (not of segments merged away), then meta.json.
         let live: Vec<String> = index
@@ -387,8 +477,9 @@ impl SearchIndex {
         }
         let saved = Saved {
             format: SAVED_FORMAT,
-            registry: self.reg.clone(),
-            guides: self.guides.clone(),
+            prose_left_out,
+            registry,
+            guides,
             strings: self.strings.clone(),
             files,
         };
@@ -414,14 +505,16 @@ impl SearchIndex {
         }
         register_analyzers(&index);
         let docs = crate::docs::documents_with(&saved.registry, &saved.guides, &saved.strings);
-        Self::assemble(
+        let mut opened = Self::assemble(
             saved.registry,
             saved.guides,
             saved.strings,
             docs,
             &index,
             fields,
-        )
+        )?;
+        opened.awaiting_prose = saved.prose_left_out.then(|| fingerprint(bytes));
+        Ok(opened)
     }
 
     /// The parts that come from the documents and the index's words, after indexing or opening.
@@ -550,10 +643,12 @@ impl SearchIndex {
             bodies,
             synonyms,
             weak,
+            awaiting_prose: None,
         })
     }
 
-    /// The registry the index was built from.
+    /// The registry the index was built from (without its long prose while
+    /// [`Self::awaiting_prose`]).
     pub fn registry(&self) -> &Registry {
         &self.reg
     }

@@ -22,11 +22,16 @@ pub struct Session {
 }
 
 impl Session {
-    /// Open the bytes `closecodes build` wrote into the site (`search/index.bin`).
+    /// Open the index file `closecodes build` wrote into the site (`search-index.bin`).
     pub fn open(bytes: &[u8]) -> Result<Session, IndexError> {
         Ok(Session {
             index: SearchIndex::from_bytes(bytes)?,
         })
+    }
+
+    /// Add the prose file written beside it (`search-prose.bin`): snippets from whole pages.
+    pub fn attach(&mut self, bytes: &[u8]) -> Result<(), IndexError> {
+        self.index.attach_prose(bytes)
     }
 
     /// The answer to `query` as JSON, the same object `/api/search` sends. `lang` is `zh` or
@@ -101,6 +106,21 @@ pub mod abi {
         }
     }
 
+    /// Add the prose file in the buffer (`ptr`, `len`, from [`cc_alloc`]) to the open index; 1 on
+    /// success, 0 when no index is open or the bytes are not its prose.
+    ///
+    /// # Safety
+    /// `ptr` and `len` are exactly what one `cc_alloc(len)` returned.
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn cc_attach(ptr: *mut u8, len: usize) -> u32 {
+        // SAFETY: forwarded from the caller's contract.
+        let bytes = unsafe { take(ptr, len) };
+        SESSION.with(|c| match c.borrow_mut().as_mut() {
+            Some(s) => u32::from(s.attach(&bytes).is_ok()),
+            None => 0,
+        })
+    }
+
     /// Search for the UTF-8 query in the buffer (`ptr`, `len`, from [`cc_alloc`]) in `lang`
     /// (0 English, 1 Chinese), at most `limit` results. Returns the length of the JSON answer,
     /// read at [`cc_out`]; 0 when no index is open.
@@ -159,8 +179,12 @@ mod tests {
     fn a_saved_index_answers_as_json_and_bad_bytes_are_refused() {
         let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
         let reg = closecodes::registry::load(&data).unwrap();
-        let bytes = SearchIndex::build(reg).unwrap().to_bytes().unwrap();
-        let s = Session::open(&bytes).unwrap();
+        let (bytes, prose) = SearchIndex::build(reg).unwrap().to_site_files().unwrap();
+        let mut s = Session::open(&bytes).unwrap();
+        assert!(s.attach(b"not prose").is_err());
+        assert!(s.attach(&prose[..prose.len() / 2]).is_err());
+        s.attach(&prose).unwrap();
+        assert!(s.attach(&prose).is_err(), "prose goes in once");
         let en: serde_json::Value = serde_json::from_str(&s.search_json("1006", "en", 3)).unwrap();
         assert_eq!(en["results"][0]["url"], "/codes/1006.html");
         let zh: serde_json::Value = serde_json::from_str(&s.search_json("断网", "zh", 3)).unwrap();

@@ -119,6 +119,22 @@ fn render_diagnostics(diags: &[Diagnostic]) -> String {
     out
 }
 
+/// What [`Registry::take_prose`] takes out of one place of the registry.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub enum Prose {
+    /// A text field's value.
+    Text(Option<String>),
+    /// A page's sources.
+    Sources(Vec<Source>),
+}
+
+/// A place [`Registry::take_prose`] takes from, as it walks them.
+enum ProseSlot<'a> {
+    Optional(&'a mut Option<String>),
+    Required(&'a mut String),
+    Sources(&'a mut Vec<Source>),
+}
+
 /// The validated registry. Codes and ranges are sorted by number (a range before a code with its
 /// lower bound), handshake pages by status then slug, protocols and runtimes by name.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -134,6 +150,83 @@ pub struct Registry {
 }
 
 impl Registry {
+    /// Take out the long prose of every page (what it means, causes, diagnosis, what to do on
+    /// each side, how to fix a protocol's code) and its sources: the parts only a page's text and
+    /// search snippets read. Titles, summaries, symptoms, names, error texts and codes stay.
+    /// [`Self::restore_prose`] puts it back. The site's search opens the rest first and its
+    /// snippets get the prose after.
+    pub fn take_prose(&mut self) -> Vec<Prose> {
+        self.prose_slots()
+            .into_iter()
+            .map(|slot| match slot {
+                ProseSlot::Optional(s) => Prose::Text(s.take()),
+                ProseSlot::Required(s) => Prose::Text(Some(std::mem::take(s))),
+                ProseSlot::Sources(s) => Prose::Sources(std::mem::take(s)),
+            })
+            .collect()
+    }
+
+    /// Put back what [`Self::take_prose`] took out of this registry; `false`, and the registry
+    /// unchanged, when `prose` does not fit it (another registry's, or not taken out).
+    pub fn restore_prose(&mut self, prose: Vec<Prose>) -> bool {
+        let mut slots = self.prose_slots();
+        let fits = slots.len() == prose.len()
+            && slots.iter().zip(&prose).all(|(slot, p)| match (slot, p) {
+                (ProseSlot::Optional(s), Prose::Text(_)) => s.is_none(),
+                (ProseSlot::Required(s), Prose::Text(Some(_))) => s.is_empty(),
+                (ProseSlot::Sources(s), Prose::Sources(_)) => s.is_empty(),
+                _ => false,
+            });
+        if !fits {
+            return false;
+        }
+        for (slot, p) in slots.iter_mut().zip(prose) {
+            match (slot, p) {
+                (ProseSlot::Optional(s), Prose::Text(p)) => **s = p,
+                (ProseSlot::Required(s), Prose::Text(p)) => **s = p.unwrap_or_default(),
+                (ProseSlot::Sources(s), Prose::Sources(p)) => **s = p,
+                _ => {}
+            }
+        }
+        true
+    }
+
+    /// Every place prose is taken from, in one fixed order (both directions walk this list).
+    fn prose_slots(&mut self) -> Vec<ProseSlot<'_>> {
+        fn text<'a>(slots: &mut Vec<ProseSlot<'a>>, t: &'a mut Text) {
+            for s in [
+                &mut t.explanation,
+                &mut t.causes,
+                &mut t.diagnosis,
+                &mut t.client,
+                &mut t.server,
+            ] {
+                slots.push(ProseSlot::Optional(s));
+            }
+        }
+        let mut slots = Vec::new();
+        for e in &mut self.entries {
+            text(&mut slots, &mut e.en);
+            text(&mut slots, &mut e.zh);
+            slots.push(ProseSlot::Sources(&mut e.sources));
+        }
+        for h in &mut self.handshakes {
+            text(&mut slots, &mut h.en);
+            text(&mut slots, &mut h.zh);
+            slots.push(ProseSlot::Sources(&mut h.sources));
+        }
+        for p in &mut self.protocols {
+            slots.push(ProseSlot::Required(&mut p.en.explanation));
+            slots.push(ProseSlot::Required(&mut p.zh.explanation));
+            for c in &mut p.codes {
+                slots.push(ProseSlot::Required(&mut c.en.fix));
+                slots.push(ProseSlot::Required(&mut c.zh.fix));
+            }
+            slots.push(ProseSlot::Sources(&mut p.sources));
+        }
+        slots
+    }
+
     /// All code and range entries in numeric order.
     pub fn entries(&self) -> &[Entry] {
         &self.entries
@@ -750,6 +843,33 @@ mod tests {
   en: {title: Private use, summary: Yours.}
   zh: {title: 私有, summary: 自定。}
 ";
+
+    #[test]
+    fn prose_taken_out_goes_back_exactly() {
+        let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
+        let full = load(&data).unwrap();
+        let mut slim = full.clone();
+        let prose = slim.take_prose();
+        let texts = prose
+            .iter()
+            .filter(|p| matches!(p, Prose::Text(Some(_))))
+            .count();
+        assert!(texts > 100, "{texts} of {}", prose.len());
+        assert!(slim.entries.iter().all(|e| e.en.causes.is_none()));
+        assert!(slim.entries.iter().all(|e| e.sources.is_empty()));
+        assert!(slim.protocols.iter().all(|p| p.zh.explanation.is_empty()));
+        assert!(slim.protocols[0].codes.iter().all(|c| c.en.fix.is_empty()));
+        // Titles and summaries stay.
+        assert_eq!(slim.entries[0].en.summary, full.entries[0].en.summary);
+        let mut short = prose.clone();
+        short.pop();
+        assert!(!slim.restore_prose(short));
+        assert!(slim.restore_prose(prose.clone()));
+        assert_eq!(format!("{slim:?}"), format!("{full:?}"));
+        // Prose cannot go in twice.
+        assert!(!slim.restore_prose(prose));
+        assert_eq!(format!("{slim:?}"), format!("{full:?}"));
+    }
 
     #[test]
     fn related_links_between_entries_are_mutual() {
