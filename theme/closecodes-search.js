@@ -260,6 +260,7 @@
     const PROSE_FILE = "search-prose.bin";
     let engine = null; // a promise of {search(q, limit) → the /api/search answer, attach(bytes)}
     let prose = null; // a promise, once the prose was asked for: true when attached
+    let proseAsked = false; // the fetch after the first answer is scheduled
     function loadEngine() {
         if (engine) return engine;
         const base = siteRoot.href;
@@ -322,7 +323,8 @@
             return loadEngine().then((e) => {
                 engineReady = true;
                 if (signal && signal.aborted) throw new DOMException("stale", "AbortError");
-                if (!prose) {
+                if (!proseAsked) {
+                    proseAsked = true;
                     // After this answer is on screen: then the shown list is asked again, for
                     // snippets from whole pages.
                     setTimeout(() => loadProse().then((ok) => {
