@@ -263,30 +263,25 @@ async fn serve_opens_the_search_index_the_site_was_built_with() {
         let (_, _, body) = get(server.addr, "127.0.0.1", "/api/search?q=going%20away").await;
         assert!(!codes(&body).contains(&1001), "{body}");
     }
+    // A damaged file named on stderr: the server indexes instead.
+    let says_indexing = |server: &Server, file: &str| {
+        assert!(
+            server.notes.iter().any(|l| l.contains("indexing now")
+                && l.contains(file)
+                && l.contains("rebuild the site")),
+            "{file}: {:?}",
+            server.notes
+        );
+    };
     let prose = site.join("search-prose.bin");
     let prose_bytes = std::fs::read(&prose).unwrap();
     std::fs::write(&prose, &prose_bytes[..prose_bytes.len() / 2]).unwrap();
-    {
-        let server = Server::start(&site);
-        assert!(
-            server.notes.iter().any(|l| l.contains("indexing now")
-                && l.contains("search-prose.bin")
-                && l.contains("rebuild the site")),
-            "{:?}",
-            server.notes
-        );
-    }
+    says_indexing(&Server::start(&site), "search-prose.bin");
     std::fs::write(&prose, &prose_bytes).unwrap();
     let bytes = std::fs::read(&saved).unwrap();
     std::fs::write(&saved, &bytes[..bytes.len() / 3]).unwrap();
     let server = Server::start(&site);
-    assert!(
-        server.notes.iter().any(|l| l.contains("indexing now")
-            && l.contains("search-index.bin")
-            && l.contains("rebuild the site")),
-        "{:?}",
-        server.notes
-    );
+    says_indexing(&server, "search-index.bin");
     let (status, _, body) = get(server.addr, "127.0.0.1", "/api/search?q=going%20away").await;
     assert_eq!(status, 200);
     assert!(

@@ -389,22 +389,12 @@ fn guide(reg: &Registry, g: &Guide) -> Doc {
 /// of ([`guide_summary`] gives the same summary for both).
 pub fn guide_without_prose(g: &Guide) -> Guide {
     let cut = |md: &str| -> String {
-        let mut lines = md.lines().skip_while(|l| !l.starts_with("# "));
-        let mut out: Vec<&str> = lines.next().into_iter().collect();
-        out.extend(
-            lines
-                .skip_while(|l| l.trim().is_empty() || l.trim_start().starts_with("{{#"))
-                .take_while(|l| !l.trim().is_empty()),
-        );
-        let mut symptoms = md.lines().skip_while(|l| !SYMPTOMS.contains(&l.trim()));
-        if let Some(heading) = symptoms.next() {
-            out.push("");
-            out.push(heading);
-            out.extend(
-                symptoms
-                    .take_while(|l| !l.starts_with('#'))
-                    .filter(|l| l.starts_with("- ")),
-            );
+        let lines = SummaryLines::of(md);
+        let mut out: Vec<&str> = lines.heading.into_iter().collect();
+        out.extend(lines.first);
+        if let Some(heading) = lines.symptoms_heading {
+            out.extend(["", heading]);
+            out.extend(lines.symptoms);
         }
         out.join("\n")
     };
@@ -417,28 +407,50 @@ pub fn guide_without_prose(g: &Guide) -> Guide {
 /// Headings of the section that lists a guide's symptoms in the reader's words.
 const SYMPTOMS: [&str; 2] = ["## Symptoms", "## 问题现象"];
 
+/// The lines of a guide's Markdown its summary is made of.
+struct SummaryLines<'a> {
+    /// The first `# ` heading.
+    heading: Option<&'a str>,
+    /// The first paragraph of prose after it (a `{{#closecode …}}` card is not one).
+    first: Vec<&'a str>,
+    /// The heading of the list of symptoms, when the guide has one.
+    symptoms_heading: Option<&'a str>,
+    /// The items of that list: prose after it (pointers to other pages) is not a symptom.
+    symptoms: Vec<&'a str>,
+}
+
+impl<'a> SummaryLines<'a> {
+    fn of(md: &'a str) -> SummaryLines<'a> {
+        let mut lines = md.lines().skip_while(|l| !l.starts_with("# "));
+        let heading = lines.next();
+        let first = lines
+            .skip_while(|l| l.trim().is_empty() || l.trim_start().starts_with("{{#"))
+            .take_while(|l| !l.trim().is_empty())
+            .collect();
+        let mut rest = md.lines().skip_while(|l| !SYMPTOMS.contains(&l.trim()));
+        let symptoms_heading = rest.next();
+        let symptoms = rest
+            .take_while(|l| !l.starts_with('#'))
+            .filter(|l| l.starts_with("- "))
+            .collect();
+        SummaryLines {
+            heading,
+            first,
+            symptoms_heading,
+            symptoms,
+        }
+    }
+}
+
 /// A guide's summary: its first paragraph after the heading, and the items of its list of
 /// symptoms (how a reader describes the problem the guide answers), when it has one.
 fn guide_summary(md: &str) -> String {
-    // The first paragraph of prose: a `{{#closecode …}}` card is not one.
-    let first: String = md
-        .lines()
-        .skip_while(|l| !l.starts_with("# "))
-        .skip(1)
-        .skip_while(|l| l.trim().is_empty() || l.trim_start().starts_with("{{#"))
-        .take_while(|l| !l.trim().is_empty())
-        .collect::<Vec<_>>()
-        .join("\n");
-    let symptoms: String = md
-        .lines()
-        .skip_while(|l| !SYMPTOMS.contains(&l.trim()))
-        .skip(1)
-        .take_while(|l| !l.starts_with('#'))
-        // The list itself: prose after it (pointers to other pages) is not the guide's symptom.
-        .filter(|l| l.starts_with("- "))
-        .collect::<Vec<_>>()
-        .join("\n");
-    plain_text(&format!("{first}\n\n{symptoms}"))
+    let lines = SummaryLines::of(md);
+    plain_text(&format!(
+        "{}\n\n{}",
+        lines.first.join("\n"),
+        lines.symptoms.join("\n")
+    ))
 }
 
 #[cfg(test)]

@@ -414,8 +414,8 @@ impl SearchIndex {
         }
         self.guides = saved.guides;
         let docs = crate::docs::documents_with(&self.reg, &self.guides, &self.strings);
+        // Only the bodies change: names and error texts were never taken out, so `names` stands.
         self.bodies = docs.iter().map(|d| d.body.clone().map(Body::new)).collect();
-        self.names = Names::new(&docs);
         self.docs = docs;
         self.awaiting_prose = None;
         Ok(())
