@@ -3,7 +3,7 @@
 //! second. Usage: `query_loop [SECONDS]` (default 10), or `query_loop slowest` for the 20 queries
 //! with the highest median time (of 30 runs each), to see what the p99 is made of,
 //! `query_loop percentiles` for the p50 and p99 of every query run 50 times (the search bench's
-//! figure, on the embedded index), or `query_loop SECONDS QUERY` to loop over one English query.
+//! figure, on the embedded index) and the queries the slowest 1% of those runs were, or `query_loop SECONDS QUERY` to loop over one English query.
 
 use closecodes::registry::Lang;
 use closecodes_tests::repo_root;
@@ -52,17 +52,32 @@ fn main() {
         return;
     }
     if arg.as_deref() == Some("percentiles") {
-        let mut t: Vec<Duration> = Vec::with_capacity(queries.len() * 50);
+        let mut t: Vec<(Duration, usize)> = Vec::with_capacity(queries.len() * 50);
         for _ in 0..50 {
-            for (q, lang) in &queries {
+            for (i, (q, lang)) in queries.iter().enumerate() {
                 let s = Instant::now();
                 std::hint::black_box(index.search(q, *lang, 10));
-                t.push(s.elapsed());
+                t.push((s.elapsed(), i));
             }
         }
         t.sort();
-        let at = |p: f64| t[((t.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1e6;
+        let at = |p: f64| {
+            t[((t.len() as f64 - 1.0) * p).round() as usize]
+                .0
+                .as_secs_f64()
+                * 1e6
+        };
         println!("p50 {:.0} µs, p99 {:.0} µs", at(0.5), at(0.99));
+        // Which queries the slowest 1% of runs were.
+        let mut tail: std::collections::BTreeMap<usize, usize> = Default::default();
+        for (_, i) in &t[t.len() * 99 / 100..] {
+            *tail.entry(*i).or_default() += 1;
+        }
+        let mut tail: Vec<_> = tail.into_iter().collect();
+        tail.sort_by_key(|b| std::cmp::Reverse(b.1));
+        for (i, n) in tail.iter().take(12) {
+            println!("{n:>4} of the slowest 1%: {}", queries[*i].0);
+        }
         return;
     }
     let start = Instant::now();
