@@ -192,7 +192,7 @@ fn register_analyzers(index: &Index) {
 }
 
 /// Changes whenever what [`SearchIndex::to_bytes`] writes changes shape.
-const SAVED_FORMAT: u32 = 5;
+const SAVED_FORMAT: u32 = 6;
 
 /// A saved index: what [`SearchIndex::from_bytes`] needs to answer exactly as the index that
 /// was saved.

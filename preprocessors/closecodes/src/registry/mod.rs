@@ -151,8 +151,10 @@ pub struct Registry {
 
 impl Registry {
     /// Take out the long prose of every page (what it means, causes, diagnosis, what to do on
-    /// each side, how to fix a protocol's code) and its sources: the parts only a page's text and
-    /// search snippets read. Titles, summaries, symptoms, names, error texts and codes stay.
+    /// each side, how to fix a protocol's code), its sources and where each name, error text and
+    /// limit was found, what a runtime's limit does when exceeded, and the glossary's definitions
+    /// and reasons: the parts only pages and search snippets read, never ranking. Titles,
+    /// summaries, symptoms, names, error texts, codes and the glossary's terms stay.
     /// [`Self::restore_prose`] puts it back. The site's search opens the rest first and its
     /// snippets get the prose after.
     pub fn take_prose(&mut self) -> Vec<Prose> {
@@ -204,16 +206,49 @@ impl Registry {
                 slots.push(ProseSlot::Optional(s));
             }
         }
+        fn bilingual<'a>(slots: &mut Vec<ProseSlot<'a>>, b: &'a mut Bilingual) {
+            slots.push(ProseSlot::Required(&mut b.en));
+            slots.push(ProseSlot::Required(&mut b.zh));
+        }
         let mut slots = Vec::new();
         for e in &mut self.entries {
             text(&mut slots, &mut e.en);
             text(&mut slots, &mut e.zh);
             slots.push(ProseSlot::Sources(&mut e.sources));
+            for c in &mut e.constants {
+                slots.push(ProseSlot::Required(&mut c.source));
+            }
+            for t in &mut e.errors {
+                slots.push(ProseSlot::Required(&mut t.source));
+            }
         }
         for h in &mut self.handshakes {
             text(&mut slots, &mut h.en);
             text(&mut slots, &mut h.zh);
             slots.push(ProseSlot::Sources(&mut h.sources));
+            for t in &mut h.errors {
+                slots.push(ProseSlot::Required(&mut t.source));
+            }
+        }
+        for r in &mut self.runtimes {
+            for c in r.constants.values_mut() {
+                slots.push(ProseSlot::Required(&mut c.source));
+            }
+            for t in &mut r.errors {
+                slots.push(ProseSlot::Required(&mut t.source));
+                slots.push(ProseSlot::Optional(&mut t.note));
+            }
+            for l in &mut r.limits {
+                slots.push(ProseSlot::Required(&mut l.source));
+                bilingual(&mut slots, &mut l.exceeded);
+            }
+        }
+        for t in &mut self.glossary {
+            bilingual(&mut slots, &mut t.definition);
+            bilingual(&mut slots, &mut t.reason);
+            for b in &mut t.banned {
+                bilingual(&mut slots, &mut b.why);
+            }
         }
         for p in &mut self.protocols {
             slots.push(ProseSlot::Required(&mut p.en.explanation));
@@ -861,6 +896,23 @@ mod tests {
         assert!(slim.protocols[0].codes.iter().all(|c| c.en.fix.is_empty()));
         // Titles and summaries stay.
         assert_eq!(slim.entries[0].en.summary, full.entries[0].en.summary);
+        // Where each fact was found, and the glossary's explanations, go too; its terms stay.
+        assert!(
+            slim.runtimes
+                .iter()
+                .all(|r| r.errors.iter().all(|e| e.source.is_empty()))
+        );
+        assert!(
+            slim.runtimes
+                .iter()
+                .all(|r| r.limits.iter().all(|l| l.exceeded.zh.is_empty()))
+        );
+        assert!(
+            slim.glossary
+                .iter()
+                .all(|t| t.definition.en.is_empty() && !t.zh.is_empty())
+        );
+        assert!(slim.runtimes.iter().any(|r| !r.limits.is_empty()));
         let mut short = prose.clone();
         short.pop();
         assert!(!slim.restore_prose(short));
