@@ -3,7 +3,8 @@
 //! second. Usage: `query_loop [SECONDS]` (default 10), or `query_loop slowest` for the 20 queries
 //! with the highest median time (of 30 runs each), to see what the p99 is made of,
 //! `query_loop percentiles` for the p50 and p99 of every query run 50 times (the search bench's
-//! figure, on the embedded index) and the queries the slowest 1% of those runs were, or `query_loop SECONDS QUERY` to loop over one English query.
+//! figure, on the embedded index) and which queries the slowest 1% of those runs were, or
+//! `query_loop SECONDS QUERY` to loop over one English query.
 
 use closecodes::registry::Lang;
 use closecodes_tests::repo_root;

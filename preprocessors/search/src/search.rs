@@ -105,9 +105,9 @@ struct Fields {
     body_en: Field,
     body_zh: Field,
     /// Neighbouring English words as one term (`plain_text`), from what a page is about: its
-    /// title, its summary and symptoms, the error texts it documents. Not from the bodies: their
-    /// pairs were a quarter of the in-browser index (128 of 508 KB with brotli) and changed no first
-    /// result of the 450 suite queries (positions 2–3 of 77).
+    /// title, its summary and symptoms, the error texts it documents. Not from its whole prose:
+    /// those pairs were a quarter of the in-browser index (128 of 508 KB with brotli), and without
+    /// them no first result of the 450 suite queries changes (the second or third of 77 does).
     pairs: Field,
 }
 
