@@ -210,25 +210,40 @@ impl Registry {
             slots.push(ProseSlot::Required(&mut b.en));
             slots.push(ProseSlot::Required(&mut b.zh));
         }
-        let mut slots = Vec::new();
-        for e in &mut self.entries {
-            text(&mut slots, &mut e.en);
-            text(&mut slots, &mut e.zh);
-            slots.push(ProseSlot::Sources(&mut e.sources));
-            for c in &mut e.constants {
-                slots.push(ProseSlot::Required(&mut c.source));
-            }
-            for t in &mut e.errors {
+        /// A code's or a handshake failure's page: its prose in both languages, its sources and
+        /// where each of its error texts was found.
+        fn page<'a>(
+            slots: &mut Vec<ProseSlot<'a>>,
+            [en, zh]: [&'a mut Text; 2],
+            sources: &'a mut Vec<Source>,
+            errors: &'a mut [ErrorText],
+        ) {
+            text(slots, en);
+            text(slots, zh);
+            slots.push(ProseSlot::Sources(sources));
+            for t in errors {
                 slots.push(ProseSlot::Required(&mut t.source));
             }
         }
-        for h in &mut self.handshakes {
-            text(&mut slots, &mut h.en);
-            text(&mut slots, &mut h.zh);
-            slots.push(ProseSlot::Sources(&mut h.sources));
-            for t in &mut h.errors {
-                slots.push(ProseSlot::Required(&mut t.source));
+        let mut slots = Vec::new();
+        for e in &mut self.entries {
+            page(
+                &mut slots,
+                [&mut e.en, &mut e.zh],
+                &mut e.sources,
+                &mut e.errors,
+            );
+            for c in &mut e.constants {
+                slots.push(ProseSlot::Required(&mut c.source));
             }
+        }
+        for h in &mut self.handshakes {
+            page(
+                &mut slots,
+                [&mut h.en, &mut h.zh],
+                &mut h.sources,
+                &mut h.errors,
+            );
         }
         for r in &mut self.runtimes {
             for c in r.constants.values_mut() {
