@@ -95,7 +95,10 @@ const HTTP_CONTEXT: [&str; 14] = [
 ];
 
 struct Fields {
-    /// The document's index, as a fast field (no document fetch per hit).
+    /// The document's index in [`SearchIndex::docs`], as a fast field: read when the index is
+    /// built, to put its one segment's documents in page order, so that a hit's document id is
+    /// its page and searching never opens a column (whose readers are 218 KB of the browser's
+    /// module).
     ord: Field,
     numbers: Field,
     title: Field,
@@ -119,8 +122,6 @@ pub struct SearchIndex {
     fields: Fields,
     /// The term dictionaries, postings and field norms a query reads, opened once.
     readers: score::Readers,
-    /// Per segment, the `ord` column: a hit's document in [`Self::docs`].
-    ords: Vec<Option<tantivy::columnar::Column<u64>>>,
     /// Exact names, constants and error texts.
     names: Names,
     /// Per document, the plain prose in each language, for snippets.
@@ -305,6 +306,10 @@ pub enum IndexError {
         "the saved search index was written by another version of closecodes or is damaged; rebuild the site"
     )]
     Saved,
+    /// The index is not one segment of documents in page order (a hit's document id must be its
+    /// page).
+    #[error("the search index is not one segment in page order")]
+    Order,
 }
 
 impl SearchIndex {
@@ -357,6 +362,20 @@ impl SearchIndex {
             writer.merge(&ids).wait()?;
         }
         writer.wait_merging_threads()?;
+        // A hit's document id is its page: check what the merge did.
+        let reader = index.reader()?;
+        let searcher = reader.searcher();
+        let in_order = match searcher.segment_readers() {
+            [] => docs.is_empty(),
+            [one] => {
+                let ords = one.fast_fields().u64("ord")?;
+                (0..one.max_doc()).all(|d| ords.first(d) == Some(u64::from(d)))
+            }
+            _ => false,
+        };
+        if !in_order {
+            return Err(IndexError::Order);
+        }
         Self::assemble(reg, guides.to_vec(), strings, docs, &index, fields)
     }
 
@@ -562,11 +581,9 @@ impl SearchIndex {
                 fields.pairs,
             ],
         );
-        let ords = searcher
-            .segment_readers()
-            .iter()
-            .map(|r| r.fast_fields().u64("ord").ok())
-            .collect();
+        if searcher.segment_readers().len() > 1 {
+            return Err(IndexError::Order);
+        }
         let bodies = docs.iter().map(|d| d.body.clone().map(Body::new)).collect();
         let mut groups: Vec<Vec<String>> = reg
             .vocabulary()
@@ -642,7 +659,6 @@ impl SearchIndex {
             reader,
             fields,
             readers,
-            ords,
             bodies,
             synonyms,
             weak,
@@ -887,16 +903,11 @@ impl SearchIndex {
         let matcher = Terms::new(&patterns);
         let mut scored: Vec<(f32, usize)> = Vec::new();
         for (score, (segment, doc)) in top {
-            let Some(i) = self
-                .ords
-                .get(segment as usize)
-                .and_then(Option::as_ref)
-                .and_then(|c| c.first(doc))
-                .and_then(|i| usize::try_from(i).ok())
-                .filter(|i| *i < self.docs.len())
-            else {
+            // One segment, in page order (checked when built and opened).
+            let i = doc as usize;
+            if segment != 0 || i >= self.docs.len() {
                 continue;
-            };
+            }
             let quoted = if contained.contains(&i) {
                 CONTAINED_ERROR_BOOST
             } else {

@@ -11,8 +11,74 @@
 //! Lower-casing and English stemming follow as tantivy filters (see [`analyzer`]).
 
 use tantivy::tokenizer::{
-    Language, LowerCaser, Stemmer, StopWordFilter, TextAnalyzer, Token, TokenStream, Tokenizer,
+    LowerCaser, StopWordFilter, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
 };
+
+/// English stop words: Lucene's `EnglishAnalyzer` list, which tantivy's English stop-word filter
+/// also uses (lucene/analysis/common/src/java/org/apache/lucene/analysis/en/EnglishAnalyzer.java).
+const STOP_WORDS: [&str; 33] = [
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it",
+    "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these",
+    "they", "this", "to", "was", "will", "with",
+];
+
+/// English Snowball stemming, as tantivy's `Stemmer::new(Language::English)` does it, with the
+/// English algorithm alone compiled in (tantivy's filter names all 18 of its languages, and the
+/// browser's module would carry them).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EnglishStemmer;
+
+impl TokenFilter for EnglishStemmer {
+    type Tokenizer<T: Tokenizer> = Stemmed<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> Stemmed<T> {
+        Stemmed(tokenizer)
+    }
+}
+
+/// A tokenizer whose tokens [`EnglishStemmer`] stems.
+#[derive(Clone, Debug)]
+pub struct Stemmed<T>(T);
+
+impl<T: Tokenizer> Tokenizer for Stemmed<T> {
+    type TokenStream<'a> = StemmedStream<T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        StemmedStream {
+            tail: self.0.token_stream(text),
+            stemmer: frostem::Stemmer::new(frostem::Algorithm::English),
+        }
+    }
+}
+
+/// The token stream of [`Stemmed`].
+pub struct StemmedStream<S> {
+    tail: S,
+    stemmer: frostem::Stemmer,
+}
+
+impl<S: TokenStream> TokenStream for StemmedStream<S> {
+    fn advance(&mut self) -> bool {
+        if !self.tail.advance() {
+            return false;
+        }
+        let text = &mut self.tail.token_mut().text;
+        match self.stemmer.stem(text) {
+            std::borrow::Cow::Owned(stem) => *text = stem,
+            std::borrow::Cow::Borrowed(stem) if stem.len() != text.len() => *text = stem.to_owned(),
+            std::borrow::Cow::Borrowed(_) => {}
+        }
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.tail.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.tail.token_mut()
+    }
+}
 
 /// The tokenizer. `index: true` adds single Han characters (index side); queries use pairs only.
 /// `parts: false` keeps identifier segments whole only (for the constants field, where a part
@@ -32,7 +98,7 @@ pub fn identifier_analyzer() -> TextAnalyzer {
         parts: false,
     })
     .filter(LowerCaser)
-    .filter(Stemmer::new(Language::English))
+    .filter(EnglishStemmer)
     .build()
 }
 
@@ -45,11 +111,11 @@ pub fn analyzer(index: bool) -> TextAnalyzer {
 fn prose_analyzer(tokenizer: CcTokenizer) -> TextAnalyzer {
     // English stop words ("not", "for", "the"…) carry no meaning here and would let short range
     // titles such as "Not used" win on them.
-    let stop = StopWordFilter::new(Language::English).unwrap_or_else(|| StopWordFilter::remove([]));
+    let stop = StopWordFilter::remove(STOP_WORDS.map(String::from));
     TextAnalyzer::builder(tokenizer)
         .filter(LowerCaser)
         .filter(stop)
-        .filter(Stemmer::new(Language::English))
+        .filter(EnglishStemmer)
         .build()
 }
 
