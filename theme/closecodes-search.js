@@ -5,7 +5,8 @@
 //   (same ids, same styles), so elasticlunr keeps writing into detached nodes nobody sees.
 // - Browser mode (a site `closecodes build` wrote, on a static host: its pages carry
 //   <meta name="closecodes-search">): the same search engine compiled to WebAssembly answers in
-//   the page, from the index the build wrote. Nothing of it is fetched until the reader focuses
+//   the page, from the index the build wrote, and from the few files of the pages' body words
+//   each query's words fall in. Nothing of it is fetched until the reader focuses
 //   the search bar (or presses S or /); mdBook's own index is never loaded. Until the engine is
 //   ready, a number or range is answered at once from the registered codes this script knows.
 // - Static mode (neither: plain `mdbook serve`): mdBook's elasticlunr results stay; a number or
@@ -258,6 +259,9 @@
     // The pages' long prose (site::SEARCH_PROSE): the index ranks without it; snippets drawn
     // from whole pages need it. Fetched after the first answer, so it never delays one.
     const PROSE_FILE = "search-prose.bin";
+    // The words of the pages' bodies, cut by term into files (search::shard_file): a query
+    // fetches the few its words fall in, which the engine names.
+    const shardFile = (k) => "search-body/" + String(k).padStart(3, "0") + ".bin";
     let engine = null; // a promise of {search(q, limit) → the /api/search answer, attach(bytes)}
     let prose = null; // a promise, once the prose was asked for: true when attached
     let proseAsked = false; // the fetch after the first answer is scheduled
@@ -285,12 +289,35 @@
             const idx = new Uint8Array(bytes);
             if (!x.cc_open(put(idx), idx.length)) throw new Error("the search index cannot be opened");
             const enc = new TextEncoder(), dec = new TextDecoder();
+            const shards = new Map(); // shard number → a promise of it attached
+            const shard = (k) => {
+                if (!shards.has(k)) {
+                    const p = fetch(base + shardFile(k))
+                        .then((r) => { if (!r.ok) throw new Error(r.status); return r.arrayBuffer(); })
+                        .then((b) => {
+                            const u8 = new Uint8Array(b);
+                            if (x.cc_shard(put(u8), u8.length) !== k + 1) throw new Error("search shard " + k);
+                        });
+                    p.catch(() => shards.delete(k)); // a later query tries again
+                    shards.set(k, p);
+                }
+                return shards.get(k);
+            };
+            const ask = (q, limit) => {
+                const u8 = enc.encode(q);
+                const n = x.cc_search(put(u8), u8.length, zh ? 1 : 0, limit);
+                return JSON.parse(dec.decode(new Uint8Array(x.memory.buffer, x.cc_out(), n)));
+            };
             return {
                 attach(u8) { return x.cc_attach(put(u8), u8.length) === 1; },
-                search(q, limit) {
-                    const u8 = enc.encode(q);
-                    const n = x.cc_search(put(u8), u8.length, zh ? 1 : 0, limit);
-                    return JSON.parse(dec.decode(new Uint8Array(x.memory.buffer, x.cc_out(), n)));
+                // The answer once the shards the query's words fall in are attached; a query's
+                // first words can choose others (a second round, rarely).
+                search(q, limit, round = 0) {
+                    const answer = ask(q, limit);
+                    if (!answer.need) return Promise.resolve(answer);
+                    if (round > 8) return Promise.reject(new Error("search shards"));
+                    return Promise.all(answer.need.map(shard))
+                        .then(() => this.search(q, limit, round + 1));
                 },
             };
         });

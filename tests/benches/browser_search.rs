@@ -31,7 +31,7 @@ const COLD_QUERY: &str = "websocket closed before the connection is established"
 /// In the page: open the search bar, type, and wait for the first result of our engine.
 const OURS_COLD_JS: &str = r#"
 const [q, done] = arguments;
-const engine = (n) => /\.wasm$|search-index\.bin$|searchindex|pagefind/.test(n);
+const engine = (n) => /\.wasm$|search-index\.bin$|search-body\/|searchindex|pagefind/.test(n);
 const onLoad = performance.getEntriesByType('resource').map((e) => e.name).filter(engine);
 const t0 = performance.now();
 document.getElementById('mdbook-search-toggle').click(); // mdBook focuses the bar

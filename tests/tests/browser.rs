@@ -9,7 +9,7 @@
 //!
 //! `.ci/run` installs `chromium` and `chromium-driver` from Debian; nothing is downloaded here.
 
-use closecodes::registry::{self, ServerSaw};
+use closecodes::registry::{self, Lang, ServerSaw};
 use closecodes_tests::chromium::{Driver, set_timeouts, start_driver};
 use closecodes_tests::repo_root;
 use fantoccini::{Client, Locator};
@@ -723,6 +723,38 @@ return p && p[1] > 0 && [t('/closecodes-search.wasm'), t('/search-index.bin'), p
     let after = client.execute(fetched, vec![]).await.unwrap();
     let mut loaded = engine_files(&after);
     loaded.sort();
+    // The body shards the query's words fall in (and only those), then the three files.
+    let shards: Vec<String> = loaded
+        .iter()
+        .filter(|p| p.starts_with("/search-body/"))
+        .cloned()
+        .collect();
+    let mut opened = closecodes_cli::search::SearchIndex::from_bytes(
+        &std::fs::read(site.join(closecodes_cli::site::SEARCH_INDEX)).unwrap(),
+    )
+    .unwrap();
+    let mut needed = Vec::new();
+    loop {
+        opened.search(
+            "websocket closed before the connection is established",
+            Lang::En,
+            10,
+        );
+        let need = opened.missing_shards();
+        if need.is_empty() {
+            break;
+        }
+        for k in need {
+            let file = closecodes_cli::search::shard_file(k);
+            opened
+                .attach_shard(&std::fs::read(site.join(&file)).unwrap())
+                .unwrap();
+            needed.push(format!("/{file}"));
+        }
+    }
+    needed.sort();
+    assert_eq!(shards, needed, "the body shards fetched");
+    loaded.retain(|p| !p.starts_with("/search-body/"));
     assert_eq!(
         loaded,
         [

@@ -237,8 +237,8 @@ async fn replacing_the_site_while_serving_never_breaks_a_page() {
 
 /// `closecodes build` writes the site's search index and `serve --site` opens it instead of
 /// indexing at start: search finds the fixture book's three entries, not the shipped data (which
-/// `--root` would supply). A damaged index, or a damaged prose file beside it, is named on stderr
-/// and the server indexes instead.
+/// `--root` would supply). A damaged index, or a damaged prose or body shard file beside it, is
+/// named on stderr and the server indexes instead.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_opens_the_search_index_the_site_was_built_with() {
     let (_tmp, site) = site();
@@ -278,6 +278,11 @@ async fn serve_opens_the_search_index_the_site_was_built_with() {
     std::fs::write(&prose, &prose_bytes[..prose_bytes.len() / 2]).unwrap();
     says_indexing(&Server::start(&site), "search-prose.bin");
     std::fs::write(&prose, &prose_bytes).unwrap();
+    let shard = site.join("search-body/000.bin");
+    let shard_bytes = std::fs::read(&shard).unwrap();
+    std::fs::write(&shard, &shard_bytes[..shard_bytes.len() / 2]).unwrap();
+    says_indexing(&Server::start(&site), "search-body/000.bin");
+    std::fs::write(&shard, &shard_bytes).unwrap();
     let bytes = std::fs::read(&saved).unwrap();
     std::fs::write(&saved, &bytes[..bytes.len() / 3]).unwrap();
     let server = Server::start(&site);

@@ -72,8 +72,8 @@ fn relevance_suite() {
 /// The index `closecodes build` writes into the site answers every query of both suites exactly as
 /// the index it was saved from, and so does the one `closecodes` compiles in (a stale one fails
 /// here); bytes it cannot read are refused with an error, not a panic. The site's index file
-/// without its prose ranks the same pages in the same order; with its prose file attached, it
-/// answers exactly, snippets included.
+/// without its prose, with the body shards each query asks for (and no others), ranks the same
+/// pages in the same order; with its prose file attached, it answers exactly, snippets included.
 #[test]
 fn a_saved_index_answers_like_the_one_it_was_saved_from() {
     let reg = registry::load(&repo_root().join("data")).unwrap();
@@ -81,14 +81,16 @@ fn a_saved_index_answers_like_the_one_it_was_saved_from() {
     let bytes = built.to_bytes().unwrap();
     let opened = SearchIndex::from_bytes(&bytes).unwrap();
     let mut compiled = closecodes_cli::embedded::try_search_index().unwrap();
-    let (site_index, prose) = built.to_site_files().unwrap();
+    let files = built.to_site_files().unwrap();
+    let (site_index, prose) = (&files.index, &files.prose);
     assert!(
         site_index.len() * 10 < bytes.len() * 8,
         "the site's index file is {} bytes, the whole index {}",
         site_index.len(),
         bytes.len()
     );
-    let mut first = SearchIndex::from_bytes(&site_index).unwrap();
+    let mut first = SearchIndex::from_bytes(site_index).unwrap();
+    assert_eq!(first.unattached_shards().len(), files.shards.len());
     assert!(first.awaiting_prose() && !opened.awaiting_prose());
     let pages = |ix: &SearchIndex, q: &str, lang: Lang| -> Vec<String> {
         ix.search(q, lang, 10)
@@ -113,13 +115,47 @@ fn a_saved_index_answers_like_the_one_it_was_saved_from() {
         assert_eq!(a, b, "{q:?}");
         let c = serde_json::to_string(&compiled.search(q, *lang, 10)).unwrap();
         assert_eq!(a, c, "compiled in: {q:?}");
-        assert_eq!(pages(&built, q, *lang), pages(&first, q, *lang), "{q:?}");
+        // The site's index asks for the shards its words are in, and ranks exactly once it has
+        // them; a shard it did not ask for is never needed.
+        let mut asked = pages(&first, q, *lang);
+        for _ in 0..8 {
+            let need = first.missing_shards();
+            if need.is_empty() {
+                break;
+            }
+            for k in need {
+                assert_eq!(first.attach_shard(&files.shards[k as usize]).unwrap(), k);
+            }
+            asked = pages(&first, q, *lang);
+        }
+        assert!(first.missing_shards().is_empty(), "{q:?}");
+        assert_eq!(pages(&built, q, *lang), asked, "{q:?}");
     }
+    // One query asks for a few shards; shards are refused where they are not the index's, or cut.
+    let mut fresh = SearchIndex::from_bytes(site_index).unwrap();
+    fresh.search(
+        "websocket closed before the connection is established",
+        Lang::En,
+        10,
+    );
+    let need = fresh.missing_shards();
+    assert!(
+        !need.is_empty() && need.len() * 10 < files.shards.len(),
+        "{need:?}"
+    );
+    let shard = &files.shards[need[0] as usize];
+    assert!(compiled.attach_shard(shard).is_err());
+    assert!(fresh.attach_shard(prose).is_err());
+    assert!(fresh.attach_shard(&shard[..shard.len() - 1]).is_err());
+    assert_eq!(fresh.attach_shard(shard).unwrap(), need[0]);
     // Prose is refused by an index that has its own, and where it is not the index's.
-    assert!(compiled.attach_prose(&prose).is_err());
+    assert!(compiled.attach_prose(prose).is_err());
     assert!(first.attach_prose(&prose[..prose.len() - 1]).is_err());
     assert!(first.awaiting_prose());
-    first.attach_prose(&prose).unwrap();
+    first.attach_prose(prose).unwrap();
+    for shard in &files.shards {
+        first.attach_shard(shard).unwrap();
+    }
     assert!(!first.awaiting_prose());
     for (q, lang) in &queries {
         let a = serde_json::to_string(&built.search(q, *lang, 10)).unwrap();

@@ -455,6 +455,12 @@ pub fn serve(
                 .attach_prose(&prose)
                 .map_err(|e| format!("{}: {e}", crate::site::SEARCH_PROSE))?;
         }
+        for k in index.unattached_shards() {
+            let name = crate::search::shard_file(k);
+            index
+                .attach_shard(&read(&name)?)
+                .map_err(|e| format!("{name}: {e}"))?;
+        }
         Ok::<_, String>(index)
     });
     let index = match saved {

@@ -184,7 +184,7 @@ fn write_site(
     let zh = beside.path().join("zh");
     // The search index meanwhile: `closecodes serve --site` opens it instead of indexing.
     let index = std::thread::scope(|s| {
-        let index = s.spawn(|| -> Result<(Vec<u8>, Vec<u8>), Error> {
+        let index = s.spawn(|| -> Result<crate::search::SiteFiles, Error> {
             let guides = crate::guides::load(&root.join("src/guides"));
             let index = crate::search::SearchIndex::build_with(reg.clone(), &guides)?;
             Ok(index.to_site_files()?)
@@ -200,9 +200,13 @@ fn write_site(
     })?;
     std::fs::rename(&zh, dir.join("zh"))
         .map_err(|e| format!("moving {} into {}: {e}", zh.display(), dir.display()))?;
-    let (index, prose) = index;
-    write(&dir.join(SEARCH_INDEX), index)?;
-    write(&dir.join(SEARCH_PROSE), prose)?;
+    write(&dir.join(SEARCH_INDEX), &index.index)?;
+    write(&dir.join(SEARCH_PROSE), &index.prose)?;
+    let shards = dir.join(crate::search::SHARD_DIR);
+    std::fs::create_dir_all(&shards).map_err(|e| format!("creating {}: {e}", shards.display()))?;
+    for (k, shard) in index.shards.iter().enumerate() {
+        write(&dir.join(crate::search::shard_file(k as u32)), shard)?;
+    }
     if crate::embedded::SEARCH_MODULE.is_empty() {
         eprintln!(
             "note: this closecodes was built without its in-browser search module (see the build's warning), so on a static host the site searches numbers and mdBook's English index only (rustup target add wasm32-unknown-unknown, then rebuild closecodes)"

@@ -32,6 +32,38 @@ pub struct Readers {
     /// Per field id: the BM25 length table of [`tf_table`], for each field given to
     /// [`Readers::new`].
     tables: Vec<Option<Box<[f32; 256]>>>,
+    /// In the browser, the body fields' words and postings, cut by term into files fetched as
+    /// queries need them (the index itself holds the bodies' lengths only).
+    shards: Option<Shards>,
+}
+
+/// The body fields' terms and postings in `count` parts, a term's part given by [`shard_of`],
+/// each attached when fetched.
+struct Shards {
+    fields: Vec<Field>,
+    loaded: Vec<Option<Shard>>,
+    /// The parts a lookup needed and did not have, since [`Readers::take_missing`].
+    missing: std::sync::Mutex<std::collections::BTreeSet<u32>>,
+}
+
+/// One part of the cut fields: per term (field id, then its bytes), the documents that hold it
+/// and how often, in document order: what tantivy's postings of that term say.
+pub type Shard = std::collections::HashMap<(u32, Box<[u8]>), Postings32>;
+
+/// A term's documents and term frequencies, in document order.
+pub type Postings32 = Arc<[(u32, u32)]>;
+
+/// Which of `count` parts a body term's postings are in: FNV-1a of the term's bytes (the text
+/// after its field), the same in the native build that cuts them and in the browser.
+pub fn shard_of(bytes: &[u8], count: u32) -> u32 {
+    (fnv1a(bytes) % u64::from(count.max(1))) as u32
+}
+
+/// FNV-1a (64 bits) of `bytes`: stable across platforms and builds.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// One segment's readers, by field id.
@@ -110,7 +142,80 @@ impl Readers {
             total_docs,
             segments,
             tables,
+            shards: None,
         }
+    }
+
+    /// Look `fields`' terms up in `count` parts ([`Self::attach_shard`]) instead of this
+    /// index, whose single segment keeps those fields' lengths (norms and token counts) only.
+    pub fn cut(&mut self, fields: &[Field], count: u32) {
+        self.shards = Some(Shards {
+            fields: fields.to_vec(),
+            loaded: (0..count).map(|_| None).collect(),
+            missing: Default::default(),
+        });
+    }
+
+    /// Part `k` of the cut fields. `false` when there is no such part.
+    pub fn attach_shard(&mut self, k: u32, shard: Shard) -> bool {
+        match self
+            .shards
+            .as_mut()
+            .and_then(|s| s.loaded.get_mut(k as usize))
+        {
+            Some(slot) => {
+                *slot = Some(shard);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The parts lookups since the last call needed and did not find attached, in order.
+    pub fn take_missing(&self) -> Vec<u32> {
+        self.shards
+            .as_ref()
+            .map(|s| {
+                let mut missing = s.missing.lock().unwrap_or_else(|e| e.into_inner());
+                std::mem::take(&mut *missing).into_iter().collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The parts not attached yet.
+    pub fn unattached(&self) -> Vec<u32> {
+        self.shards
+            .as_ref()
+            .map(|s| {
+                (0..s.loaded.len() as u32)
+                    .filter(|k| s.loaded[*k as usize].is_none())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// For a term of a cut field, its part: `Some(Some(postings))` when attached (empty when the
+    /// term is not there), `Some(None)` (and noted as missing) when not; `None` for a term of a
+    /// field that is not cut.
+    fn cut_postings(&self, term: &Term) -> Option<Option<Postings32>> {
+        let shards = self.shards.as_ref()?;
+        if !shards.fields.contains(&term.field()) {
+            return None;
+        }
+        let bytes = term.serialized_value_bytes();
+        let k = shard_of(bytes, shards.loaded.len() as u32);
+        let Some(part) = shards.loaded.get(k as usize).and_then(Option::as_ref) else {
+            shards
+                .missing
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(k);
+            return Some(None);
+        };
+        let key = (term.field().field_id(), Box::<[u8]>::from(bytes));
+        Some(Some(
+            part.get(&key).cloned().unwrap_or_else(|| Arc::new([])),
+        ))
     }
 
     /// The term dictionary and postings of `field` in segment `ord`, if the field was given.
@@ -124,24 +229,31 @@ impl Readers {
 
     /// Where `term`'s postings are in each segment, by ordinal (`None` where it is absent).
     fn term_infos<'a>(&'a self, term: &'a Term) -> impl Iterator<Item = Option<TermInfo>> + 'a {
-        let id = term.field().field_id() as usize;
-        self.segments
-            .iter()
-            .enumerate()
-            .map(move |(ord, segment)| match segment.terms.get(id) {
-                Some(Some(map)) => map.get(term.serialized_value_bytes()).cloned(),
-                _ => self
-                    .inverted(ord, term.field())
-                    .and_then(|inverted| inverted.get_term_info(term).ok().flatten()),
-            })
+        self.segments.iter().map(move |segment| info(segment, term))
     }
 
     /// How many documents of the whole index hold `term` (0 for a field not given).
     pub fn doc_freq(&self, term: &Term) -> u64 {
+        if let Some(cut) = self.cut_postings(term) {
+            return cut.map_or(0, |p| p.len() as u64);
+        }
         self.term_infos(term)
             .flatten()
             .map(|info| u64::from(info.doc_freq))
             .sum()
+    }
+}
+
+/// Where `term`'s postings are in `segment`.
+fn info(segment: &SegmentFields, term: &Term) -> Option<TermInfo> {
+    let id = term.field().field_id() as usize;
+    match segment.terms.get(id) {
+        Some(Some(map)) => map.get(term.serialized_value_bytes()).cloned(),
+        _ => segment
+            .inverted
+            .get(id)?
+            .as_deref()
+            .and_then(|inverted| inverted.get_term_info(term).ok().flatten()),
     }
 }
 
@@ -157,20 +269,35 @@ pub struct Clause {
     boost: f32,
     /// Per segment, by ordinal.
     infos: Vec<Option<TermInfo>>,
+    /// For a term of a cut field, its postings from its part (the index has one segment).
+    cut: Option<Postings32>,
 }
 
 impl Clause {
     /// The clause for `term`, or `None` when no segment holds it (it would score nothing).
     pub fn new(readers: &Readers, term: Term, boost: f32) -> Option<Clause> {
+        if let Some(cut) = readers.cut_postings(&term) {
+            return cut.filter(|p| !p.is_empty()).map(|p| Clause {
+                term,
+                boost,
+                infos: Vec::new(),
+                cut: Some(p),
+            });
+        }
         let infos: Vec<Option<TermInfo>> = readers.term_infos(&term).collect();
-        infos
-            .iter()
-            .any(Option::is_some)
-            .then_some(Clause { term, boost, infos })
+        infos.iter().any(Option::is_some).then_some(Clause {
+            term,
+            boost,
+            infos,
+            cut: None,
+        })
     }
 
     /// How many documents of the whole index hold the term, as tantivy's `Searcher` counts.
     fn doc_freq(&self) -> u64 {
+        if let Some(cut) = &self.cut {
+            return cut.len() as u64;
+        }
         self.infos
             .iter()
             .flatten()
@@ -197,20 +324,10 @@ pub fn top(readers: &Readers, groups: &[Group], n: usize) -> Vec<(f32, Address)>
         let mut touched: Vec<u32> = Vec::new();
         for group in groups {
             for clause in group {
-                let Some(info) = clause.infos.get(ord).and_then(Option::as_ref) else {
-                    continue;
-                };
                 let field = clause.term.field();
                 let id = field.field_id() as usize;
-                let (Some(inverted), Some(Some(norms)), Some(Some(table))) = (
-                    readers.inverted(ord, field),
-                    segment.norms.get(id),
-                    readers.tables.get(id),
-                ) else {
-                    continue;
-                };
-                let Ok(mut postings) =
-                    inverted.read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)
+                let (Some(Some(norms)), Some(Some(table))) =
+                    (segment.norms.get(id), readers.tables.get(id))
                 else {
                     continue;
                 };
@@ -221,19 +338,43 @@ pub fn top(readers: &Readers, groups: &[Group], n: usize) -> Vec<(f32, Address)>
                 } else {
                     weight * clause.boost
                 };
-                let mut doc = postings.doc();
-                while doc != TERMINATED {
-                    let tf = postings.term_freq() as f32;
+                let mut add = |doc: u32, tf: u32| {
+                    let d = doc as usize;
+                    if d >= max_doc {
+                        return;
+                    }
+                    let tf = tf as f32;
                     let norm = table[usize::from(norms.fieldnorm_id(doc))];
                     let score = weight * (tf / (tf + norm));
-                    let d = doc as usize;
                     if !in_group[d] {
                         in_group[d] = true;
                         touched.push(doc);
                     }
                     best[d] = best[d].max(score);
                     sum[d] += score;
-                    doc = postings.advance();
+                };
+                match &clause.cut {
+                    // A cut field's postings come from its part, for the index's one segment.
+                    Some(cut) if ord == 0 => cut.iter().for_each(|&(doc, tf)| add(doc, tf)),
+                    Some(_) => {}
+                    None => {
+                        let Some(info) = clause.infos.get(ord).and_then(Option::as_ref) else {
+                            continue;
+                        };
+                        let Some(inverted) = readers.inverted(ord, field) else {
+                            continue;
+                        };
+                        let Ok(mut postings) = inverted
+                            .read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)
+                        else {
+                            continue;
+                        };
+                        let mut doc = postings.doc();
+                        while doc != TERMINATED {
+                            add(doc, postings.term_freq());
+                            doc = postings.advance();
+                        }
+                    }
                 }
             }
             for &doc in &touched {

@@ -140,8 +140,10 @@ pub struct SearchIndex {
     guides: Vec<Guide>,
     /// The section tables' UI strings the documents were made with (saved with it).
     strings: crate::docs::TableStrings,
-    /// Opened from a site's index file without its prose: the [`fingerprint`] of that file.
-    awaiting_prose: Option<u64>,
+    /// Opened from a site's index file without its prose, not attached yet.
+    awaiting_prose: bool,
+    /// Opened from a site's index file: its [`fingerprint`], which its prose and shards name.
+    site_fingerprint: Option<u64>,
 }
 
 /// The schema's fields, and the schema itself: the same when an index is built and opened.
@@ -193,7 +195,7 @@ fn register_analyzers(index: &Index) {
 }
 
 /// Changes whenever what [`SearchIndex::to_bytes`] writes changes shape.
-const SAVED_FORMAT: u32 = 6;
+const SAVED_FORMAT: u32 = 7;
 
 /// A saved index: what [`SearchIndex::from_bytes`] needs to answer exactly as the index that
 /// was saved.
@@ -202,6 +204,8 @@ struct Saved {
     format: u32,
     /// The registry's long prose is in a file of its own ([`SearchIndex::to_site_files`]).
     prose_left_out: bool,
+    /// Into how many shard files the body fields' words and postings are cut (0: they are here).
+    shards: u32,
     registry: Registry,
     guides: Vec<Guide>,
     strings: crate::docs::TableStrings,
@@ -219,11 +223,92 @@ struct SavedProse {
     guides: Vec<Guide>,
 }
 
-/// FNV-1a of `bytes`: which index file a prose file belongs to.
+/// One shard of a site's body fields ([`SearchIndex::to_site_files`]).
+#[derive(Serialize, serde::Deserialize)]
+struct SavedShard {
+    format: u32,
+    /// The [`fingerprint`] of the index file it belongs to.
+    index: u64,
+    /// Which shard.
+    shard: u32,
+    /// Per term: its body (0 English, 1 Chinese), its text, and the documents that hold it
+    /// with how often, each document as its distance from the one before (the first from 0).
+    terms: Vec<ShardTerm>,
+}
+
+/// A term of a [`SavedShard`].
+type ShardTerm = (u8, String, Vec<(u32, u32)>);
+
+/// The bodies' terms of `docs` with their postings, cut into `n` shards by [`score::shard_of`]:
+/// what indexing the bodies gives (the analyzer's tokens, counted per document), written the way
+/// [`SavedShard::terms`] holds them.
+fn body_shards(docs: &[Doc], n: u32) -> Vec<Vec<ShardTerm>> {
+    use std::collections::BTreeMap;
+    // Per shard: (body, term) → (document, term frequency), in document order.
+    type Terms = BTreeMap<(u8, String), Vec<(u32, u32)>>;
+    let mut shards: Vec<Terms> = (0..n).map(|_| BTreeMap::new()).collect();
+    let mut analyzer = tokenize::analyzer(true);
+    for (d, doc) in docs.iter().enumerate() {
+        for (body, text) in doc.body.iter().enumerate() {
+            let mut counts: BTreeMap<String, u32> = BTreeMap::new();
+            let mut stream = analyzer.token_stream(text);
+            while let Some(token) = stream.next() {
+                *counts.entry(token.text.clone()).or_default() += 1;
+            }
+            for (term, tf) in counts {
+                let k = score::shard_of(term.as_bytes(), n) as usize;
+                shards[k]
+                    .entry((body as u8, term))
+                    .or_default()
+                    .push((d as u32, tf));
+            }
+        }
+    }
+    shards
+        .into_iter()
+        .map(|terms| {
+            terms
+                .into_iter()
+                .map(|((body, term), postings)| {
+                    let mut last = 0;
+                    let gaps = postings
+                        .into_iter()
+                        .map(|(d, tf)| (d - std::mem::replace(&mut last, d), tf))
+                        .collect();
+                    (body, term, gaps)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// A site's search files: see [`SearchIndex::to_site_files`].
+pub struct SiteFiles {
+    /// What every query needs.
+    pub index: Vec<u8>,
+    /// The pages' long prose, for snippets.
+    pub prose: Vec<u8>,
+    /// The body fields' words and postings, by shard ([`shard_file`]).
+    pub shards: Vec<Vec<u8>>,
+}
+
+/// Into how many files a site's body words are cut. A query fetches the files its terms fall
+/// in: with 256 (about 1 KB each with brotli), the browser bench's query fetches 10, 13 KB, and
+/// half the suites' queries 20 KB or less; with 128, 24 KB and 35 KB; with 32 files of tantivy
+/// indexes, 112 KB for half the queries.
+pub const SHARDS: u32 = 256;
+
+/// The site's file for body shard `k` (`search-body/007.bin`), relative to the site's root.
+pub fn shard_file(k: u32) -> String {
+    format!("{SHARD_DIR}/{k:03}.bin")
+}
+
+/// The site's folder of body shards.
+pub const SHARD_DIR: &str = "search-body";
+
+/// Which index file a prose or shard file belongs to.
 fn fingerprint(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    score::fnv1a(bytes)
 }
 
 /// Words too common in protocol names to say which protocol a query is about.
@@ -312,6 +397,169 @@ pub enum IndexError {
     Order,
 }
 
+/// What the body fields of an index written by [`write_index`] hold.
+#[derive(Clone, Copy)]
+enum Bodies {
+    /// The pages' prose, analyzed.
+    Text,
+    /// As many tokens as the prose has, all [`LENGTH_ONLY`]: the bodies' lengths, which BM25
+    /// reads, without their words (a site's index file; the words are in its shards).
+    Lengths,
+}
+
+/// The one term of a body field in a site's index file: no query term is ever a control character.
+const LENGTH_ONLY: &str = "\u{1}";
+
+impl Bodies {
+    /// A body field's value for `text`.
+    fn value(self, text: &str) -> tantivy::schema::OwnedValue {
+        use tantivy::tokenizer::PreTokenizedString;
+        if let Bodies::Text = self {
+            return text.to_owned().into();
+        }
+        let mut tokens = Vec::new();
+        let mut analyzer = tokenize::analyzer(true);
+        let mut stream = analyzer.token_stream(text);
+        while let Some(token) = stream.next() {
+            tokens.push(tantivy::tokenizer::Token {
+                text: LENGTH_ONLY.to_owned(),
+                ..token.clone()
+            });
+        }
+        PreTokenizedString {
+            text: String::new(),
+            tokens,
+        }
+        .into()
+    }
+}
+
+/// `docs` indexed in one segment, in page order (a hit's document id is its page), with their
+/// bodies as `bodies` says.
+fn write_index(docs: &[Doc], bodies: Bodies) -> Result<(Index, Fields), IndexError> {
+    let (schema, fields) = schema();
+    let index = Index::create_in_ram(schema);
+    register_analyzers(&index);
+    let mut writer = index.writer_with_num_threads(1, 15_000_000)?;
+    for (i, d) in docs.iter().enumerate() {
+        writer.add_document(doc!(
+            fields.ord => i as u64,
+            fields.numbers => d.numbers.clone(),
+            fields.title => d.title.join("\n"),
+            fields.summary => d.summary.join("\n"),
+            fields.names => d.names.join("\n"),
+            fields.errors => d.errors.join("\n"),
+            fields.body_en => bodies.value(&d.body[0]),
+            fields.body_zh => bodies.value(&d.body[1]),
+            fields.pairs => [&d.title.join("\n"), &d.summary.join("\n"), &d.errors.join("\n")]
+                .iter()
+                .flat_map(|t| tokenize::pairs(t, |_| false))
+                .collect::<Vec<_>>()
+                .join(" "),
+        ))?;
+    }
+    writer.commit()?;
+    // One segment, its documents in page order: queries visit one segment, ties rank the
+    // same in every build, and the saved bytes are the same for the same data.
+    let reader = index.reader()?;
+    let mut segments: Vec<(u64, tantivy::index::SegmentId)> = reader
+        .searcher()
+        .segment_readers()
+        .iter()
+        .map(|r| {
+            let first = r.fast_fields().u64("ord").ok().and_then(|c| c.first(0));
+            (first.unwrap_or(u64::MAX), r.segment_id())
+        })
+        .collect();
+    segments.sort();
+    if segments.len() > 1 {
+        let ids: Vec<_> = segments.into_iter().map(|(_, id)| id).collect();
+        writer.merge(&ids).wait()?;
+    }
+    writer.wait_merging_threads()?;
+    // A hit's document id is its page: check what the merge did.
+    let reader = index.reader()?;
+    let searcher = reader.searcher();
+    let in_order = match searcher.segment_readers() {
+        [] => docs.is_empty(),
+        [one] => {
+            let ords = one.fast_fields().u64("ord")?;
+            (0..one.max_doc()).all(|d| ords.first(d) == Some(u64::from(d)))
+        }
+        _ => false,
+    };
+    if !in_order {
+        return Err(IndexError::Order);
+    }
+    Ok((index, fields))
+}
+
+/// tantivy's files of `index`'s searchable segment, then `meta.json`, as [`open_files`] reads them.
+fn index_files(index: &Index) -> Result<Vec<(String, Vec<u8>)>, IndexError> {
+    // The files of the searchable segments (not of segments merged away), then meta.json.
+    let live: Vec<String> = index
+        .searchable_segment_metas()?
+        .iter()
+        .map(|m| m.id().uuid_string())
+        .collect();
+    let mut paths: Vec<std::path::PathBuf> = index
+        .directory()
+        .list_managed_files()
+        .into_iter()
+        .filter(|p| {
+            live.iter()
+                .any(|id| p.to_string_lossy().starts_with(id.as_str()))
+        })
+        .collect();
+    paths.sort();
+    paths.push("meta.json".into());
+    let mut files = Vec::with_capacity(paths.len());
+    for path in paths {
+        // Whole files as written, footers included (`open_read` would strip them).
+        let bytes = tantivy::Directory::atomic_read(index.directory(), &path)
+            .map_err(|e| IndexError::Tantivy(e.into()))?;
+        files.push((path.to_string_lossy().into_owned(), bytes));
+    }
+    // Segment ids are random; numbered instead, the same data saves to the same bytes.
+    for (n, id) in live.iter().enumerate() {
+        let fixed = format!("{:08x}000040008000{:012x}", 0, n);
+        let dashed = |u: &str| {
+            format!(
+                "{}-{}-{}-{}-{}",
+                &u[..8],
+                &u[8..12],
+                &u[12..16],
+                &u[16..20],
+                &u[20..]
+            )
+        };
+        for (path, bytes) in &mut files {
+            if let Some(rest) = path.strip_prefix(id.as_str()) {
+                *path = format!("{fixed}{rest}");
+            } else if path == "meta.json" {
+                let text = String::from_utf8_lossy(bytes).replace(&dashed(id), &dashed(&fixed));
+                *bytes = text.into_bytes();
+            }
+        }
+    }
+    Ok(files)
+}
+
+/// An index of our schema from the files [`index_files`] gave, in memory, with our analyzers.
+fn open_files(files: &[(String, Vec<u8>)]) -> Result<Index, IndexError> {
+    let dir = tantivy::directory::RamDirectory::create();
+    for (path, bytes) in files {
+        tantivy::Directory::atomic_write(&dir, std::path::Path::new(path), bytes)
+            .map_err(|e| IndexError::Tantivy(tantivy::TantivyError::from(e)))?;
+    }
+    let index = Index::open(dir)?;
+    if index.schema() != schema().0 {
+        return Err(IndexError::Saved);
+    }
+    register_analyzers(&index);
+    Ok(index)
+}
+
 impl SearchIndex {
     /// Index every page of `reg` and the shipped guides.
     pub fn build(reg: Registry) -> Result<SearchIndex, IndexError> {
@@ -322,75 +570,26 @@ impl SearchIndex {
     pub fn build_with(reg: Registry, guides: &[Guide]) -> Result<SearchIndex, IndexError> {
         let strings = crate::docs::table_strings();
         let docs = crate::docs::documents_with(&reg, guides, &strings);
-        let (schema, fields) = schema();
-        let index = Index::create_in_ram(schema);
-        register_analyzers(&index);
-        let mut writer = index.writer_with_num_threads(1, 15_000_000)?;
-        for (i, d) in docs.iter().enumerate() {
-            writer.add_document(doc!(
-                fields.ord => i as u64,
-                fields.numbers => d.numbers.clone(),
-                fields.title => d.title.join("\n"),
-                fields.summary => d.summary.join("\n"),
-                fields.names => d.names.join("\n"),
-                fields.errors => d.errors.join("\n"),
-                fields.body_en => d.body[0].clone(),
-                fields.body_zh => d.body[1].clone(),
-                fields.pairs => [&d.title.join("\n"), &d.summary.join("\n"), &d.errors.join("\n")]
-                    .iter()
-                    .flat_map(|t| tokenize::pairs(t, |_| false))
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            ))?;
-        }
-        writer.commit()?;
-        // One segment, its documents in page order: queries visit one segment, ties rank the
-        // same in every build, and the saved bytes are the same for the same data.
-        let reader = index.reader()?;
-        let mut segments: Vec<(u64, tantivy::index::SegmentId)> = reader
-            .searcher()
-            .segment_readers()
-            .iter()
-            .map(|r| {
-                let first = r.fast_fields().u64("ord").ok().and_then(|c| c.first(0));
-                (first.unwrap_or(u64::MAX), r.segment_id())
-            })
-            .collect();
-        segments.sort();
-        if segments.len() > 1 {
-            let ids: Vec<_> = segments.into_iter().map(|(_, id)| id).collect();
-            writer.merge(&ids).wait()?;
-        }
-        writer.wait_merging_threads()?;
-        // A hit's document id is its page: check what the merge did.
-        let reader = index.reader()?;
-        let searcher = reader.searcher();
-        let in_order = match searcher.segment_readers() {
-            [] => docs.is_empty(),
-            [one] => {
-                let ords = one.fast_fields().u64("ord")?;
-                (0..one.max_doc()).all(|d| ords.first(d) == Some(u64::from(d)))
-            }
-            _ => false,
-        };
-        if !in_order {
-            return Err(IndexError::Order);
-        }
+        let (index, fields) = write_index(&docs, Bodies::Text)?;
         Self::assemble(reg, guides.to_vec(), strings, docs, &index, fields)
     }
 
     /// The index as bytes (the registry, the guides and tantivy's files), for [`Self::from_bytes`]:
     /// the command compiles them in.
     pub fn to_bytes(&self) -> Result<Vec<u8>, IndexError> {
-        self.save(self.reg.clone(), self.guides.clone(), false)
+        let index = self.reader.searcher().index().clone();
+        self.save(&index, self.reg.clone(), self.guides.clone(), false, 0)
     }
 
-    /// The index as the site's two files. The first is the index without the pages' long prose
-    /// ([`Registry::take_prose`], and of the guides all but what their summaries are made of): it
-    /// ranks every query's pages exactly as the whole index does. The second is that prose, which
-    /// [`Self::attach_prose`] adds for snippets drawn from whole pages. A reader's browser
-    /// fetches the first before its first result and the second after it.
-    pub fn to_site_files(&self) -> Result<(Vec<u8>, Vec<u8>), IndexError> {
+    /// The index as the site's files. The first is the index without the pages' long prose
+    /// ([`Registry::take_prose`], and of the guides all but what their summaries are made of),
+    /// and without the words of the pages' bodies, of which it keeps the lengths: with the shards
+    /// a query's body words fall in ([`Self::missing_shards`]), it ranks every query's pages exactly
+    /// as the whole index does. The second is that prose, which [`Self::attach_prose`] adds for
+    /// snippets drawn from whole pages. Then the [`SHARDS`] shards ([`Self::attach_shard`]). A
+    /// reader's browser fetches the first and the shards a query needs before its first result,
+    /// and the prose after it.
+    pub fn to_site_files(&self) -> Result<SiteFiles, IndexError> {
         let mut reg = self.reg.clone();
         let prose = reg.take_prose();
         let cut = self
@@ -398,22 +597,83 @@ impl SearchIndex {
             .iter()
             .map(crate::docs::guide_without_prose)
             .collect();
-        let index = self.save(reg, cut, true)?;
+        let (lengths, _) = write_index(&self.docs, Bodies::Lengths)?;
+        let index = self.save(&lengths, reg, cut, true, SHARDS)?;
+        let of = fingerprint(&index);
+        let shards = body_shards(&self.docs, SHARDS)
+            .into_iter()
+            .zip(0..)
+            .map(|(terms, shard)| {
+                let saved = SavedShard {
+                    format: SAVED_FORMAT,
+                    index: of,
+                    shard,
+                    terms,
+                };
+                postcard::to_stdvec(&saved).expect("terms serialize")
+            })
+            .collect();
         let prose = SavedProse {
             format: SAVED_FORMAT,
-            index: fingerprint(&index),
+            index: of,
             prose,
             guides: self.guides.clone(),
         };
         let prose = postcard::to_stdvec(&prose).expect("strings serialize");
-        Ok((index, prose))
+        Ok(SiteFiles {
+            index,
+            prose,
+            shards,
+        })
+    }
+
+    /// The shards of a site's index file that the queries asked since the last call needed and
+    /// did not have: fetch them, [`Self::attach_shard`] them and ask again. Empty for an index
+    /// with its bodies' words.
+    pub fn missing_shards(&self) -> Vec<u32> {
+        self.readers.take_missing()
+    }
+
+    /// The shards of a site's index file not attached yet (all of them to answer any query).
+    pub fn unattached_shards(&self) -> Vec<u32> {
+        self.readers.unattached()
+    }
+
+    /// Add a shard file [`Self::to_site_files`] wrote beside the index file this index was
+    /// opened from; returns its number. Refused, with the index unchanged, for any other bytes.
+    pub fn attach_shard(&mut self, bytes: &[u8]) -> Result<u32, IndexError> {
+        let saved: SavedShard = postcard::from_bytes(bytes)
+            .ok()
+            .filter(|s: &SavedShard| {
+                s.format == SAVED_FORMAT && Some(s.index) == self.site_fingerprint
+            })
+            .ok_or(IndexError::Saved)?;
+        let bodies = [self.fields.body_en, self.fields.body_zh].map(|f| f.field_id());
+        let mut shard = score::Shard::with_capacity(saved.terms.len());
+        for (body, term, gaps) in saved.terms {
+            let mut doc = 0u32;
+            let mut postings = Vec::with_capacity(gaps.len());
+            for (gap, tf) in gaps {
+                doc = doc.checked_add(gap).ok_or(IndexError::Saved)?;
+                if doc as usize >= self.docs.len() {
+                    return Err(IndexError::Saved);
+                }
+                postings.push((doc, tf));
+            }
+            let field = *bodies.get(usize::from(body)).ok_or(IndexError::Saved)?;
+            shard.insert((field, term.into_bytes().into()), postings.into());
+        }
+        if !self.readers.attach_shard(saved.shard, shard) {
+            return Err(IndexError::Saved);
+        }
+        Ok(saved.shard)
     }
 
     /// Whether the index was opened from a site's index file without its prose (see
     /// [`Self::to_site_files`]): snippets come from titles and summaries until
     /// [`Self::attach_prose`].
     pub fn awaiting_prose(&self) -> bool {
-        self.awaiting_prose.is_some()
+        self.awaiting_prose
     }
 
     /// Add the prose file [`Self::to_site_files`] wrote beside the index file this index was
@@ -422,7 +682,9 @@ impl SearchIndex {
         let saved: SavedProse = postcard::from_bytes(bytes)
             .ok()
             .filter(|s: &SavedProse| {
-                s.format == SAVED_FORMAT && Some(s.index) == self.awaiting_prose
+                s.format == SAVED_FORMAT
+                    && self.awaiting_prose
+                    && Some(s.index) == self.site_fingerprint
             })
             .ok_or(IndexError::Saved)?;
         let same_guides = saved.guides.len() == self.guides.len()
@@ -439,67 +701,24 @@ impl SearchIndex {
         // Only the bodies change: names and error texts were never taken out, so `names` stands.
         self.bodies = docs.iter().map(|d| d.body.clone().map(Body::new)).collect();
         self.docs = docs;
-        self.awaiting_prose = None;
+        self.awaiting_prose = false;
         Ok(())
     }
 
-    /// [`Self::to_bytes`] with `registry` and `guides` in place of the index's own.
+    /// [`Self::to_bytes`] with `index`, `registry` and `guides` in place of the index's own.
     fn save(
         &self,
+        index: &Index,
         registry: Registry,
         guides: Vec<Guide>,
         prose_left_out: bool,
+        shards: u32,
     ) -> Result<Vec<u8>, IndexError> {
-        let index = self.reader.searcher().index().clone();
-        // The files of the searchable segments (not of segments merged away), then meta.json.
-        let live: Vec<String> = index
-            .searchable_segment_metas()?
-            .iter()
-            .map(|m| m.id().uuid_string())
-            .collect();
-        let mut paths: Vec<std::path::PathBuf> = index
-            .directory()
-            .list_managed_files()
-            .into_iter()
-            .filter(|p| {
-                live.iter()
-                    .any(|id| p.to_string_lossy().starts_with(id.as_str()))
-            })
-            .collect();
-        paths.sort();
-        paths.push("meta.json".into());
-        let mut files = Vec::with_capacity(paths.len());
-        for path in paths {
-            // Whole files as written, footers included (`open_read` would strip them).
-            let bytes = tantivy::Directory::atomic_read(index.directory(), &path)
-                .map_err(|e| IndexError::Tantivy(e.into()))?;
-            files.push((path.to_string_lossy().into_owned(), bytes));
-        }
-        // Segment ids are random; numbered instead, the same data saves to the same bytes.
-        for (n, id) in live.iter().enumerate() {
-            let fixed = format!("{:08x}000040008000{:012x}", 0, n);
-            let dashed = |u: &str| {
-                format!(
-                    "{}-{}-{}-{}-{}",
-                    &u[..8],
-                    &u[8..12],
-                    &u[12..16],
-                    &u[16..20],
-                    &u[20..]
-                )
-            };
-            for (path, bytes) in &mut files {
-                if let Some(rest) = path.strip_prefix(id.as_str()) {
-                    *path = format!("{fixed}{rest}");
-                } else if path == "meta.json" {
-                    let text = String::from_utf8_lossy(bytes).replace(&dashed(id), &dashed(&fixed));
-                    *bytes = text.into_bytes();
-                }
-            }
-        }
+        let files = index_files(index)?;
         let saved = Saved {
             format: SAVED_FORMAT,
             prose_left_out,
+            shards,
             registry,
             guides,
             strings: self.strings.clone(),
@@ -515,17 +734,8 @@ impl SearchIndex {
             .ok()
             .filter(|s: &Saved| s.format == SAVED_FORMAT)
             .ok_or(IndexError::Saved)?;
-        let dir = tantivy::directory::RamDirectory::create();
-        for (path, bytes) in &saved.files {
-            tantivy::Directory::atomic_write(&dir, std::path::Path::new(path), bytes)
-                .map_err(|e| IndexError::Tantivy(tantivy::TantivyError::from(e)))?;
-        }
-        let index = Index::open(dir)?;
-        let (schema, fields) = schema();
-        if index.schema() != schema {
-            return Err(IndexError::Saved);
-        }
-        register_analyzers(&index);
+        let index = open_files(&saved.files)?;
+        let (_, fields) = schema();
         let docs = crate::docs::documents_with(&saved.registry, &saved.guides, &saved.strings);
         let mut opened = Self::assemble(
             saved.registry,
@@ -535,7 +745,16 @@ impl SearchIndex {
             &index,
             fields,
         )?;
-        opened.awaiting_prose = saved.prose_left_out.then(|| fingerprint(bytes));
+        opened.awaiting_prose = saved.prose_left_out;
+        if saved.prose_left_out || saved.shards > 0 {
+            opened.site_fingerprint = Some(fingerprint(bytes));
+        }
+        if saved.shards > 0 {
+            opened.readers.cut(
+                &[opened.fields.body_en, opened.fields.body_zh],
+                saved.shards,
+            );
+        }
         Ok(opened)
     }
 
@@ -662,7 +881,8 @@ impl SearchIndex {
             bodies,
             synonyms,
             weak,
-            awaiting_prose: None,
+            awaiting_prose: false,
+            site_fingerprint: None,
         })
     }
 

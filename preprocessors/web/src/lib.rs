@@ -34,12 +34,23 @@ impl Session {
         self.index.attach_prose(bytes)
     }
 
+    /// Add a shard of the bodies' words written beside it (`search-body-007.bin`).
+    pub fn attach_shard(&mut self, bytes: &[u8]) -> Result<u32, IndexError> {
+        self.index.attach_shard(bytes)
+    }
+
     /// The answer to `query` as JSON, the same object `/api/search` sends. `lang` is `zh` or
-    /// anything else for English; `limit` is clamped to 1–50 as the API clamps it.
+    /// anything else for English; `limit` is clamped to 1–50 as the API clamps it. When the
+    /// query's words fall in shards not attached yet, `{"need":[3,17]}` instead: attach those
+    /// and ask again.
     pub fn search_json(&self, query: &str, lang: &str, limit: usize) -> String {
         let lang = Lang::from_tag(lang).unwrap_or(Lang::En);
         let query = truncate(query, MAX_QUERY);
         let answer = self.index.search(query, lang, limit);
+        let need = self.index.missing_shards();
+        if !need.is_empty() {
+            return serde_json::json!({ "need": need }).to_string();
+        }
         serde_json::to_string(&answer).unwrap_or_else(|_| String::from("{\"results\":[]}"))
     }
 }
@@ -121,6 +132,21 @@ pub mod abi {
         })
     }
 
+    /// Add the shard file in the buffer (`ptr`, `len`, from [`cc_alloc`]) to the open index;
+    /// its number plus one on success, 0 when no index is open or the bytes are not its shard.
+    ///
+    /// # Safety
+    /// `ptr` and `len` are exactly what one `cc_alloc(len)` returned.
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn cc_shard(ptr: *mut u8, len: usize) -> u32 {
+        // SAFETY: forwarded from the caller's contract.
+        let bytes = unsafe { take(ptr, len) };
+        SESSION.with(|c| match c.borrow_mut().as_mut() {
+            Some(s) => s.attach_shard(&bytes).map_or(0, |k| k + 1),
+            None => 0,
+        })
+    }
+
     /// Search for the UTF-8 query in the buffer (`ptr`, `len`, from [`cc_alloc`]) in `lang`
     /// (0 English, 1 Chinese), at most `limit` results. Returns the length of the JSON answer,
     /// read at [`cc_out`]; 0 when no index is open.
@@ -179,8 +205,24 @@ mod tests {
     fn a_saved_index_answers_as_json_and_bad_bytes_are_refused() {
         let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
         let reg = closecodes::registry::load(&data).unwrap();
-        let (bytes, prose) = SearchIndex::build(reg).unwrap().to_site_files().unwrap();
+        let files = SearchIndex::build(reg).unwrap().to_site_files().unwrap();
+        let (bytes, prose) = (files.index, files.prose);
         let mut s = Session::open(&bytes).unwrap();
+        // A query whose words are in shards not attached asks for them, and then answers.
+        let need: serde_json::Value =
+            serde_json::from_str(&s.search_json("abnormal closure", "en", 3)).unwrap();
+        let need: Vec<usize> = serde_json::from_value(need["need"].clone()).unwrap();
+        assert!(!need.is_empty());
+        assert!(s.attach_shard(&prose).is_err(), "prose is not a shard");
+        for k in &need {
+            assert_eq!(s.attach_shard(&files.shards[*k]).unwrap() as usize, *k);
+        }
+        let answer: serde_json::Value =
+            serde_json::from_str(&s.search_json("abnormal closure", "en", 3)).unwrap();
+        assert_eq!(answer["results"][0]["url"], "/codes/1006.html", "{answer}");
+        for shard in &files.shards {
+            s.attach_shard(shard).unwrap();
+        }
         assert!(s.attach(b"not prose").is_err());
         assert!(s.attach(&prose[..prose.len() / 2]).is_err());
         s.attach(&prose).unwrap();
