@@ -350,15 +350,17 @@
             return loadEngine().then((e) => {
                 engineReady = true;
                 if (signal && signal.aborted) throw new DOMException("stale", "AbortError");
-                if (!proseAsked) {
-                    proseAsked = true;
-                    // After this answer is on screen: then the shown list is asked again, for
-                    // snippets from whole pages.
-                    setTimeout(() => loadProse().then((ok) => {
-                        if (ok && bar.value.trim() && !outer.classList.contains("hidden")) runQuery();
-                    }), 0);
-                }
-                return e.search(q, limit);
+                return e.search(q, limit).then((found) => {
+                    if (!proseAsked) {
+                        proseAsked = true;
+                        // After this answer is on screen: then the shown list is asked again,
+                        // for snippets from whole pages.
+                        setTimeout(() => loadProse().then((ok) => {
+                            if (ok && bar.value.trim() && !outer.classList.contains("hidden")) runQuery();
+                        }), 0);
+                    }
+                    return found;
+                });
             });
         };
         // searcher.js marks the bar busy on every key and, with no index of its own, never
