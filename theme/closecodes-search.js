@@ -263,6 +263,33 @@
     // fetches the few its words fall in, which the engine names.
     const shardFile = (k) => "search-body/" + String(k).padStart(3, "0") + ".bin";
     let engine = null; // a promise of {search(q, limit) → the /api/search answer, attach(bytes)}
+    let module = null; // a promise of the module's instance, once asked for
+    let opened = false; // the index is open: the engine names the shards a query needs
+    const shardBytes = new Map(); // shard number → a promise of its bytes
+    const fetchShard = (k) => {
+        if (!shardBytes.has(k)) {
+            const p = fetch(siteRoot.href + shardFile(k))
+                .then((r) => { if (!r.ok) throw new Error(r.status); return r.arrayBuffer(); });
+            p.catch(() => shardBytes.delete(k)); // a later query tries again
+            shardBytes.set(k, p);
+        }
+        return shardBytes.get(k);
+    };
+    // While the index downloads and opens, the shards of the query's own words (the module
+    // finds them without an index) download too.
+    function prefetch(q) {
+        if (!module || opened) return;
+        module.then((wasm) => {
+            const x = wasm.instance.exports;
+            if (opened || typeof x.cc_likely !== "function") return;
+            const u8 = new TextEncoder().encode(q);
+            const p = x.cc_alloc(u8.length);
+            new Uint8Array(x.memory.buffer, p, u8.length).set(u8);
+            const n = x.cc_likely(p, u8.length);
+            JSON.parse(new TextDecoder().decode(new Uint8Array(x.memory.buffer, x.cc_out(), n)))
+                .forEach(fetchShard);
+        }, () => {});
+    }
     let prose = null; // a promise, once the prose was asked for: true when attached
     let proseAsked = false; // the fetch after the first answer is scheduled
     function loadEngine() {
@@ -279,7 +306,8 @@
         };
         const index = fetch(base + INDEX_FILE)
             .then((r) => { if (!r.ok) throw new Error(r.status); return r.arrayBuffer(); });
-        engine = Promise.all([instantiate(), index]).then(([wasm, bytes]) => {
+        module = instantiate();
+        engine = Promise.all([module, index]).then(([wasm, bytes]) => {
             const x = wasm.instance.exports;
             const put = (u8) => {
                 const p = x.cc_alloc(u8.length);
@@ -288,12 +316,12 @@
             };
             const idx = new Uint8Array(bytes);
             if (!x.cc_open(put(idx), idx.length)) throw new Error("the search index cannot be opened");
+            opened = true;
             const enc = new TextEncoder(), dec = new TextDecoder();
             const shards = new Map(); // shard number → a promise of it attached
             const shard = (k) => {
                 if (!shards.has(k)) {
-                    const p = fetch(base + shardFile(k))
-                        .then((r) => { if (!r.ok) throw new Error(r.status); return r.arrayBuffer(); })
+                    const p = fetchShard(k)
                         .then((b) => {
                             const u8 = new Uint8Array(b);
                             if (x.cc_shard(put(u8), u8.length) !== k + 1) throw new Error("search shard " + k);
@@ -321,7 +349,7 @@
                 },
             };
         });
-        engine.catch(() => { engine = null; }); // a later focus tries again
+        engine.catch(() => { engine = null; module = null; }); // a later focus tries again
         return engine;
     }
     function loadProse() {
@@ -347,7 +375,9 @@
                 setHeader(T.count(1, q), []);
                 outer.classList.remove("hidden");
             }
-            return loadEngine().then((e) => {
+            const loading = loadEngine();
+            prefetch(q);
+            return loading.then((e) => {
                 engineReady = true;
                 if (signal && signal.aborted) throw new DOMException("stale", "AbortError");
                 return e.search(q, limit).then((found) => {

@@ -124,9 +124,11 @@ fn shards(site: &std::path::Path) {
     }
     // (body bytes, files, rounds, language, query), each query on a freshly opened index.
     let mut rows: Vec<(u64, usize, usize, Lang, &str)> = Vec::new();
+    let mut unneeded = 0;
     for (q, lang) in &queries {
         let mut opened = SearchIndex::from_bytes(&index).unwrap();
         let (mut bytes, mut files, mut rounds) = (0, 0, 0);
+        let mut needed: Vec<u32> = Vec::new();
         loop {
             opened.search(q, *lang, 10);
             let need = opened.missing_shards();
@@ -134,6 +136,7 @@ fn shards(site: &std::path::Path) {
                 break;
             }
             rounds += 1;
+            needed.extend(need.iter().copied());
             for k in need {
                 let name = shard_file(k);
                 opened
@@ -143,6 +146,9 @@ fn shards(site: &std::path::Path) {
                 files += 1;
             }
         }
+        // What the page fetches before the index is open must be what the query needs.
+        let early = closecodes_cli::search::likely_shards(q);
+        unneeded += early.iter().filter(|k| !needed.contains(k)).count();
         rows.push((bytes, files, rounds, *lang, q));
     }
     println!("module + index: {fixed} bytes (brotli, as served)");
@@ -171,7 +177,7 @@ fn shards(site: &std::path::Path) {
     let most = rows.iter().max_by_key(|r| r.0).unwrap();
     println!("most: {} bytes in {} files: {}", most.0, most.1, most.4);
     println!(
-        "asked twice: {} queries",
+        "asked twice: {} queries; fetched early and not needed: {unneeded} files",
         rows.iter().filter(|r| r.2 > 1).count()
     );
 }

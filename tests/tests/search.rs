@@ -131,6 +131,29 @@ fn a_saved_index_answers_like_the_one_it_was_saved_from() {
         assert!(first.missing_shards().is_empty(), "{q:?}");
         assert_eq!(pages(&built, q, *lang), asked, "{q:?}");
     }
+    // What a page fetches before the index is open (`likely_shards`, the shards of the query's own
+    // words) is what the query then asks for, every 10th query on an index of its own.
+    let mut early = 0;
+    for (q, lang) in queries.iter().step_by(10) {
+        let mut fresh = SearchIndex::from_bytes(site_index).unwrap();
+        let mut needed = Vec::new();
+        loop {
+            fresh.search(q, *lang, 10);
+            let need = fresh.missing_shards();
+            if need.is_empty() {
+                break;
+            }
+            for k in need {
+                fresh.attach_shard(&files.shards[k as usize]).unwrap();
+                needed.push(k);
+            }
+        }
+        let likely = closecodes_cli::search::likely_shards(q);
+        early += likely.len();
+        let unneeded: Vec<_> = likely.iter().filter(|k| !needed.contains(k)).collect();
+        assert!(unneeded.is_empty(), "{q:?}: {unneeded:?} of {likely:?}");
+    }
+    assert!(early > 100, "{early} shards fetched early");
     // One query asks for a few shards; shards are refused where they are not the index's, or cut.
     let mut fresh = SearchIndex::from_bytes(site_index).unwrap();
     fresh.search(

@@ -298,6 +298,23 @@ pub struct SiteFiles {
 /// indexes, 112 KB for half the queries.
 pub const SHARDS: u32 = 256;
 
+/// The shards `query`'s own words fall in when a site's bodies are cut into [`SHARDS`] files,
+/// found without an index: a page can fetch them while it opens the index. The search itself
+/// may need more (synonyms, word pairs, corrections): [`SearchIndex::missing_shards`] says.
+pub fn likely_shards(query: &str) -> Vec<u32> {
+    // Read as `search` reads it.
+    let query: String = query.trim().chars().take(MAX_QUERY_CHARS).collect();
+    let mut out: Vec<u32> = tokenize::query_terms(&query)
+        .iter()
+        // Numbers are read as numbers, never looked up in the bodies.
+        .filter(|t| !t.bytes().all(|b| b.is_ascii_digit()))
+        .map(|t| score::shard_of(t.as_bytes(), SHARDS))
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// The site's file for body shard `k` (`search-body/007.bin`), relative to the site's root.
 pub fn shard_file(k: u32) -> String {
     format!("{SHARD_DIR}/{k:03}.bin")

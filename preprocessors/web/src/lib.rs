@@ -132,6 +132,27 @@ pub mod abi {
         })
     }
 
+    /// The shards the UTF-8 query in the buffer (`ptr`, `len`, from [`cc_alloc`]) surely needs,
+    /// found before any index is open, for the page to fetch while it opens one: a JSON array of
+    /// numbers read at [`cc_out`], whose length this returns.
+    ///
+    /// # Safety
+    /// `ptr` and `len` are exactly what one `cc_alloc(len)` returned.
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn cc_likely(ptr: *mut u8, len: usize) -> usize {
+        // SAFETY: forwarded from the caller's contract.
+        let bytes = unsafe { take(ptr, len) };
+        let query = String::from_utf8_lossy(&bytes);
+        let query = super::truncate(&query, super::MAX_QUERY);
+        let json = serde_json::to_string(&closecodes_search::search::likely_shards(query))
+            .unwrap_or_else(|_| String::from("[]"));
+        OUT.with(|o| {
+            let mut o = o.borrow_mut();
+            *o = json.into_bytes();
+            o.len()
+        })
+    }
+
     /// Add the shard file in the buffer (`ptr`, `len`, from [`cc_alloc`]) to the open index;
     /// its number plus one on success, 0 when no index is open or the bytes are not its shard.
     ///
