@@ -7,7 +7,8 @@
 //! 4,096-document window, every term weight a 256-entry BM25 table) cost more than scoring, so
 //! this module reads each clause's postings once and adds into one array per segment. BM25 is
 //! tantivy's (`query/bm25.rs`: k1 = 1.2, b = 0.75, the same `f32` operations in the same order),
-//! so that every score is the one tantivy would give.
+//! so that every score is the one tantivy would give. In a site's index, the bodies' words come
+//! from the shards a page fetched ([`Readers::cut`]): the same postings, read from a list.
 
 use std::sync::Arc;
 use tantivy::fieldnorm::FieldNormReader;
@@ -32,8 +33,9 @@ pub struct Readers {
     /// Per field id: the BM25 length table of [`tf_table`], for each field given to
     /// [`Readers::new`].
     tables: Vec<Option<Box<[f32; 256]>>>,
-    /// In the browser, the body fields' words and postings, cut by term into files fetched as
-    /// queries need them (the index itself holds the bodies' lengths only).
+    /// In an index opened from a site's files, the body fields' words and postings, cut by term
+    /// into files the browser fetches as queries need them (`serve --site` attaches them all);
+    /// the index itself holds the bodies' lengths only.
     shards: Option<Shards>,
 }
 

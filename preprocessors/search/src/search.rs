@@ -293,10 +293,11 @@ pub struct SiteFiles {
 }
 
 /// Into how many files a site's body words are cut. A query fetches the files its terms fall
-/// in: with 256 (about 1 KB each with brotli), the browser bench's query fetches 10, 13 KB, and
-/// half the suites' queries 20 KB or less; with 128, 24 KB and 35 KB; with 32 files of tantivy
-/// indexes, 112 KB for half the queries.
-pub const SHARDS: u32 = 256;
+/// in, about one per term whatever the count, so more files make each smaller: with 512 (0.6 KB
+/// each with brotli), the browser bench's query fetches 10 files, 7 KB, and half the suites'
+/// queries 11 KB or less (`query_loop shards`); with 256, 13 and 20 KB; with 128, 24 and 35 KB;
+/// as 32 tantivy indexes, 112 KB for half the queries.
+pub const SHARDS: u32 = 512;
 
 /// The shards `query`'s own words fall in when a site's bodies are cut into [`SHARDS`] files,
 /// found without an index: a page can fetch them while it opens the index. The search itself

@@ -34,7 +34,7 @@ impl Session {
         self.index.attach_prose(bytes)
     }
 
-    /// Add a shard of the bodies' words written beside it (`search-body-007.bin`).
+    /// Add a shard of the bodies' words written beside it (`search-body/007.bin`).
     pub fn attach_shard(&mut self, bytes: &[u8]) -> Result<u32, IndexError> {
         self.index.attach_shard(bytes)
     }
@@ -132,9 +132,10 @@ pub mod abi {
         })
     }
 
-    /// The shards the UTF-8 query in the buffer (`ptr`, `len`, from [`cc_alloc`]) surely needs,
-    /// found before any index is open, for the page to fetch while it opens one: a JSON array of
-    /// numbers read at [`cc_out`], whose length this returns.
+    /// The shards the own words of the UTF-8 query in the buffer (`ptr`, `len`, from
+    /// [`cc_alloc`]) fall in, found before any index is open, for the page to fetch while it opens
+    /// one (the search may need more, and rarely fewer): a JSON array of numbers read at
+    /// [`cc_out`], whose length this returns.
     ///
     /// # Safety
     /// `ptr` and `len` are exactly what one `cc_alloc(len)` returned.
